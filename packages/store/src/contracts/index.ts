@@ -1,0 +1,44 @@
+import type { ClientStore } from './clients.js';
+import type { KeyStore } from './keys.js';
+import type { ReplayStore } from './replay.js';
+import type { ResourceStore } from './resources.js';
+import type { RevocationStore } from './revocations.js';
+import type { TokenStore } from './tokens.js';
+
+export type * from './clients.js';
+export type * from './common.js';
+export type * from './keys.js';
+export type * from './replay.js';
+export type * from './resources.js';
+export type * from './revocations.js';
+export type * from './tokens.js';
+
+/**
+ * Everything the server persists, one slice per concern. Code that needs storage takes only the
+ * slices it uses, e.g. `Pick<Storage, 'clients' | 'tokens'>`.
+ */
+export interface Storage {
+  /** Which adapter this is, for logs and `/readyz`. */
+  readonly kind: 'sqlite' | 'postgres' | 'memory';
+  readonly clients: ClientStore;
+  readonly resources: ResourceStore;
+  readonly tokens: TokenStore;
+  readonly revocations: RevocationStore;
+  readonly keys: KeyStore;
+  readonly replay: ReplayStore;
+  /** Apply pending migrations; safe to call on every start and from several nodes at once. */
+  migrate(): Promise<void>;
+  /** Cheap round-trip proving the backend answers (used by `/readyz`). */
+  ping(): Promise<void>;
+  /** Delete expired rows from every slice; returns counts per slice. */
+  pruneExpired(before: Date): Promise<Record<string, number>>;
+  close(): Promise<void>;
+}
+
+/** Thrown when a create/insert meets an existing key. */
+export class ConflictError extends Error {
+  override readonly name = 'ConflictError';
+  constructor(readonly entity: string, readonly key: string) {
+    super(`${entity} ${key} already exists`);
+  }
+}
