@@ -1,1 +1,3 @@
 export * from './contracts/index.js';
+export { createMemoryStorage } from './memory.js';
+export type { MemoryStorageOptions } from './memory.js';

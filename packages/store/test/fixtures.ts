@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  ClientRecord,
+  ResourceRecord,
+  RevocationRecord,
+  SigningKeyRecord,
+  TokenRecord,
+} from '../src/index.js';
+
+/** A frozen instant all fixtures are relative to; ms precision on purpose (Date round-trip tests). */
+export const T0 = new Date('2030-01-01T00:00:00.123Z');
+
+/** `T0` plus `ms`. */
+export const at = (ms: number): Date => new Date(T0.getTime() + ms);
+
+export function client(overrides: Partial<ClientRecord> = {}): ClientRecord {
+  return {
+    v: 1,
+    clientId: `c_${randomUUID()}`,
+    name: 'Billing service',
+    secretHash: 'n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg',
+    authMethods: ['client_secret_basic', 'client_secret_post'],
+    grantTypes: ['client_credentials'],
+    scopes: ['invoices:read', 'invoices:write'],
+    resources: ['https://api.example.com/billing'],
+    redirectUris: [],
+    jwks: null,
+    metadata: {},
+    disabled: false,
+    createdAt: T0,
+    updatedAt: T0,
+    ...overrides,
+  };
+}
+
+export function resource(overrides: Partial<ResourceRecord> = {}): ResourceRecord {
+  return {
+    v: 1,
+    id: `https://api.example.com/${randomUUID()}`,
+    name: 'Billing API',
+    tokenFormat: 'jwt',
+    accessTokenTtl: 600,
+    scopes: ['invoices:read'],
+    createdAt: T0,
+    updatedAt: T0,
+    ...overrides,
+  };
+}
+
+export function token(overrides: Partial<TokenRecord> = {}): TokenRecord {
+  return {
+    v: 1,
+    hash: randomUUID().replaceAll('-', '') + 'Ab_-',
+    kind: 'access_token',
+    jti: randomUUID(),
+    clientId: 'c_1',
+    subject: 'c_1',
+    audience: ['https://api.example.com/billing'],
+    scope: ['invoices:read'],
+    grantId: null,
+    jkt: null,
+    deviceId: null,
+    sessionId: null,
+    claims: {},
+    issuedAt: T0,
+    expiresAt: at(600_000),
+    revokedAt: null,
+    ...overrides,
+  };
+}
+
+export function revocation(overrides: Partial<RevocationRecord> = {}): RevocationRecord {
+  return {
+    jti: randomUUID(),
+    clientId: 'c_1',
+    expiresAt: at(600_000),
+    revokedAt: at(1_000),
+    reason: 'client_request',
+    ...overrides,
+  };
+}
+
+export function signingKey(overrides: Partial<SigningKeyRecord> = {}): SigningKeyRecord {
+  const kid = randomUUID();
+  return {
+    v: 1,
+    kid,
+    alg: 'EdDSA',
+    state: 'next',
+    publicJwk: { kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', kid, alg: 'EdDSA', use: 'sig' },
+    encryptedPrivateKey: 'v1.aes256gcm.bm9uY2U.Y2lwaGVydGV4dA.dGFn',
+    createdAt: T0,
+    activatesAt: at(3_600_000),
+    retiredAt: null,
+    removeAfter: null,
+    ...overrides,
+  };
+}
