@@ -1,0 +1,90 @@
+// Server processes for the benchmark: spawned pinned to one core, waited for over HTTP, measured
+// (peak RSS from /proc) and stopped.
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+/** The most telling line of a crashed server's output: its last `…Error…` line, else its last line. */
+const lastLine = (text) => {
+  const lines = text.trim().split('\n');
+  return (lines.findLast((l) => /error/i.test(l)) ?? lines.at(-1) ?? '').trim().slice(0, 300);
+};
+const hasTaskset = spawnSync('taskset', ['--version']).status === 0;
+
+/** A free loopback TCP port (the kernel picks; we release it right away). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** `command args…` prefixed with `taskset -c <cpu>` when taskset exists (util-linux). */
+export function pinned(cpu, command, args) {
+  return hasTaskset ? ['taskset', ['-c', String(cpu), command, ...args]] : [command, args];
+}
+
+/** Kilobytes from a `/proc/<pid>/status` line such as `VmHWM:   51234 kB`; undefined off Linux. */
+export function procStatusKb(pid, field) {
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${field}:`));
+    return line ? Number(line.split(/\s+/)[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Spawn a server on `cpu` and wait until `readyUrl` answers (any HTTP status). Rejects with the tail
+ * of its stderr if it exits or is not ready within `timeoutMs`.
+ */
+export async function startServer({ name, command, args, env = {}, cpu = 0, readyUrl, timeoutMs = 20_000 }) {
+  const [cmd, argv] = pinned(cpu, command, args);
+  const child = spawn(cmd, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = (chunk) => {
+    output = (output + chunk.toString()).slice(-4000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  let exited = null;
+  child.once('exit', (code, signal) => (exited = { code, signal }));
+
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (exited) throw new Error(`${name} exited (${exited.code ?? exited.signal}) before it was ready: ${lastLine(output)}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${name} not ready after ${timeoutMs} ms: ${lastLine(output)}`);
+    }
+    try {
+      await fetch(readyUrl, { signal: AbortSignal.timeout(1000) });
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  return {
+    name,
+    pid: child.pid,
+    output: () => output,
+    /** Peak resident set size so far, in MiB (VmHWM). */
+    peakRssMiB: () => {
+      const kb = procStatusKb(child.pid, 'VmHWM');
+      return kb === undefined ? undefined : Math.round((kb / 1024) * 10) / 10;
+    },
+    async stop() {
+      if (exited) return;
+      const done = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await done;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,51 @@
+// Table, ratios and the JSON record of one benchmark run.
+import { cpus, loadavg, totalmem, release } from 'node:os';
+
+export function machineInfo() {
+  return {
+    cpu: cpus()[0]?.model.trim() ?? 'unknown',
+    cores: cpus().length,
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    os: `${process.platform} ${release()}`,
+    loadavg1mAtStart: Math.round(loadavg()[0] * 100) / 100,
+  };
+}
+
+const ratio = (a, b) => (a && b ? Math.round((a / b) * 100) / 100 : null);
+
+/** Tessera/peer and Tessera/floor per operation, plus the issue-2 goals where they apply. */
+export function ratios(results, goals) {
+  const floor = results.find((r) => r.op === 'hello' && r.rps);
+  const ops = [...new Set(results.filter((r) => r.target === 'tessera').map((r) => r.op))];
+  return ops.map((op) => {
+    const t = results.find((r) => r.target === 'tessera' && r.op === op);
+    const p = results.find((r) => r.target === 'oidc-provider' && r.op === op);
+    const vsPeer = ratio(t?.rps, p?.rps);
+    return {
+      op,
+      tesseraOverPeer: vsPeer,
+      tesseraOverFloor: ratio(t?.rps, floor?.rps),
+      goal: goals[op] ?? null,
+      goalMet: goals[op] && vsPeer !== null ? vsPeer >= goals[op] : null,
+    };
+  });
+}
+
+const pad = (s, n) => String(s ?? '–').padEnd(n);
+const lpad = (s, n) => String(s ?? '–').padStart(n);
+
+export function printTable(results, rows, log = console.log) {
+  log('');
+  log(`${pad('scenario', 40)}${lpad('req/s', 9)}${lpad('p50 ms', 8)}${lpad('p99 ms', 8)}${lpad('RSS MiB', 9)}  note`);
+  for (const r of results) {
+    log(`${pad(r.name, 40)}${lpad(r.rps, 9)}${lpad(r.p50, 8)}${lpad(r.p99, 8)}${lpad(r.peakRssMiB, 9)}  ${r.note ?? ''}`);
+  }
+  log('');
+  log(`${pad('operation', 20)}${lpad('tessera/peer', 14)}${lpad('tessera/floor', 15)}  goal`);
+  for (const x of rows) {
+    const goal = x.goal ? `≥ ${x.goal}× peer: ${x.goalMet === null ? 'n/a' : x.goalMet ? 'met' : 'NOT met'}` : '';
+    log(`${pad(x.op, 20)}${lpad(x.tesseraOverPeer, 14)}${lpad(x.tesseraOverFloor, 15)}  ${goal}`);
+  }
+  log('');
+}

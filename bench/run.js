@@ -1,0 +1,119 @@
+// `npm run bench`: start each server as its own process pinned to core 0, drive it from this process
+// pinned to core 1, and print req/s, p50/p99 and peak RSS with ratios against the floor and the peer.
+//
+//   node bench/run.js [--duration 10] [--warmup 2] [--connections 32] [--only tessera] [--no-write]
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { measure } from './lib/load.js';
+import { pinned } from './lib/process.js';
+import { machineInfo, printTable, ratios } from './lib/report.js';
+import { goals, scenarios } from './scenarios.js';
+import { SERVER_CPU, targets } from './targets.js';
+
+const LOAD_CPU = 1;
+
+let args;
+try {
+  ({ values: args } = parseArgs({
+    options: {
+      duration: { type: 'string', default: '10' },
+      warmup: { type: 'string', default: '2' },
+      connections: { type: 'string', default: '32' },
+      only: { type: 'string', multiple: true },
+      'no-write': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  }));
+} catch (err) {
+  console.error(`bench: ${err.message}\nusage: node bench/run.js [--duration S] [--warmup S] [--connections N] [--only TEXT]… [--no-write]`);
+  process.exit(2);
+}
+if (args.help) {
+  console.log('usage: node bench/run.js [--duration S] [--warmup S] [--connections N] [--only TEXT]… [--no-write]');
+  process.exit(0);
+}
+
+// Pin the load generator to the other core: re-run this script under taskset once.
+if (!process.env.TESSERA_BENCH_PINNED) {
+  const [cmd, argv] = pinned(LOAD_CPU, process.execPath, process.argv.slice(1));
+  const r = spawnSync(cmd, argv, { stdio: 'inherit', env: { ...process.env, TESSERA_BENCH_PINNED: '1' } });
+  process.exit(r.status ?? 1);
+}
+
+const settings = {
+  duration: Number(args.duration),
+  warmup: Number(args.warmup),
+  connections: Number(args.connections),
+  serverCpu: SERVER_CPU,
+  loadCpu: LOAD_CPU,
+};
+for (const [k, v] of Object.entries(settings)) {
+  if (!Number.isInteger(v) || v < 0 || v > 600) {
+    console.error(`bench: --${k} must be an integer between 0 and 600`);
+    process.exit(2);
+  }
+}
+
+const selected = scenarios.filter((s) => !args.only || args.only.some((o) => s.name.includes(o)));
+const machine = machineInfo();
+console.log(`bench: ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, load ${machine.loadavg1mAtStart}`);
+console.log(`bench: ${settings.connections} connections, ${settings.warmup} s warm-up + ${settings.duration} s per scenario; servers on core ${SERVER_CPU}, load on core ${LOAD_CPU}`);
+
+const results = [];
+for (const target of targets) {
+  const mine = selected.filter((s) => s.target === target.name);
+  if (mine.length === 0) continue;
+  let handle;
+  try {
+    handle = await target.start();
+  } catch (err) {
+    const note = `not run: ${err.message.split('\n')[0]}`;
+    console.log(`bench: ${target.name} ${note}`);
+    for (const s of mine) results.push({ name: s.name, target: s.target, op: s.op, note });
+    continue;
+  }
+  const before = results.length;
+  for (const s of mine) {
+    const row = { name: s.name, target: s.target, op: s.op };
+    try {
+      const req = await s.prepare(handle);
+      const probe = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body });
+      const text = await probe.text();
+      let body = {};
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // not JSON (the floor answers JSON too; check() decides)
+      }
+      if (!req.check(probe.status, body)) throw new Error(`probe answered ${probe.status} ${text.slice(0, 200)}`);
+      const m = await measure({ ...req, ...settings });
+      Object.assign(row, m);
+      if (m.non2xx || m.errors) row.note = `${m.non2xx} non-2xx, ${m.errors} errors of ${m.total}`;
+      console.log(`bench: ${s.name}: ${m.rps} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms`);
+    } catch (err) {
+      row.note = `failed: ${err.message.split('\n')[0]}`;
+      console.log(`bench: ${s.name} ${row.note}`);
+    }
+    results.push(row);
+  }
+  const rss = handle.proc.peakRssMiB();
+  for (const r of results.slice(before)) r.peakRssMiB = rss;
+  await handle.proc.stop();
+  handle.cleanup?.();
+}
+
+const rows = ratios(results, goals);
+printTable(results, rows);
+
+if (!args['no-write']) {
+  const record = { date: new Date().toISOString(), machine: { ...machine, loadavg1mAtEnd: Math.round(loadavg()[0] * 100) / 100 }, settings, results, ratios: rows };
+  const dir = fileURLToPath(new URL('./results/', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  const stamp = record.date.replace(/[:]/g, '-').replace(/\..*/, '');
+  writeFileSync(`${dir}${stamp}.json`, `${JSON.stringify(record, null, 2)}\n`);
+  writeFileSync(`${dir}latest.json`, `${JSON.stringify(record, null, 2)}\n`);
+  console.log(`bench: wrote bench/results/${stamp}.json and bench/results/latest.json`);
+}
