@@ -8,10 +8,13 @@ import type { TokenStore } from './tokens.js';
 export type * from './clients.js';
 export type * from './common.js';
 export type * from './keys.js';
+export type * from './login-throttle.js';
 export type * from './replay.js';
 export type * from './resources.js';
 export type * from './revocations.js';
+export type * from './sessions.js';
 export type * from './tokens.js';
+export type * from './users.js';
 
 /**
  * Everything the server persists, one slice per concern. Code that needs storage takes only the

@@ -1,0 +1,105 @@
+import type { Compilable, Kysely } from 'kysely';
+import type { Database } from './schema.js';
+
+export type SqlDialect = 'sqlite' | 'postgres';
+
+/**
+ * A schema change, written once with Kysely's schema builder for both dialects. `up` only *builds*
+ * statements; the dialect's runner executes them inside its exclusive migration transaction, so a
+ * migration is applied completely or not at all. Append new migrations; never edit an applied one.
+ */
+export interface Migration {
+  name: string;
+  up(db: Kysely<Database>, dialect: SqlDialect): Compilable[];
+}
+
+/** The table that records applied migrations (`name`, `applied_at` epoch ms). */
+export function migrationsTable(db: Kysely<Database>): Compilable {
+  return db.schema
+    .createTable('tessera_migrations')
+    .ifNotExists()
+    .addColumn('name', 'text', (c) => c.primaryKey())
+    .addColumn('applied_at', 'bigint', (c) => c.notNull());
+}
+
+export const migrations: Migration[] = [
+  {
+    name: '0001_initial',
+    up(db, dialect) {
+      const json = dialect === 'postgres' ? 'jsonb' : 'text';
+      const s = db.schema;
+      return [
+        s.createTable('clients')
+          .addColumn('client_id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('secret_hash', 'text')
+          .addColumn('auth_methods', json, (c) => c.notNull())
+          .addColumn('grant_types', json, (c) => c.notNull())
+          .addColumn('scopes', json, (c) => c.notNull())
+          .addColumn('resources', json, (c) => c.notNull())
+          .addColumn('redirect_uris', json, (c) => c.notNull())
+          .addColumn('jwks', json)
+          .addColumn('metadata', json, (c) => c.notNull())
+          .addColumn('disabled', 'integer', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull()),
+
+        s.createTable('resources')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('token_format', 'text', (c) => c.notNull())
+          .addColumn('access_token_ttl', 'integer', (c) => c.notNull())
+          .addColumn('scopes', json, (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull()),
+
+        s.createTable('tokens')
+          .addColumn('hash', 'text', (c) => c.primaryKey())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('jti', 'text', (c) => c.notNull())
+          .addColumn('client_id', 'text', (c) => c.notNull())
+          .addColumn('subject', 'text', (c) => c.notNull())
+          .addColumn('audience', json, (c) => c.notNull())
+          .addColumn('scope', json, (c) => c.notNull())
+          .addColumn('grant_id', 'text')
+          .addColumn('jkt', 'text')
+          .addColumn('device_id', 'text')
+          .addColumn('session_id', 'text')
+          .addColumn('claims', json, (c) => c.notNull())
+          .addColumn('issued_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .addColumn('revoked_at', 'bigint'),
+        // Joint revocation (refresh family, logout, device non-compliance) and pruning look tokens up by these.
+        s.createIndex('tokens_grant_id').on('tokens').column('grant_id'),
+        s.createIndex('tokens_device_id').on('tokens').column('device_id'),
+        s.createIndex('tokens_session_id').on('tokens').column('session_id'),
+        s.createIndex('tokens_expires_at').on('tokens').column('expires_at'),
+
+        s.createTable('revocations')
+          .addColumn('jti', 'text', (c) => c.primaryKey())
+          .addColumn('client_id', 'text', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .addColumn('revoked_at', 'bigint', (c) => c.notNull())
+          .addColumn('reason', 'text', (c) => c.notNull()),
+        s.createIndex('revocations_expires_at').on('revocations').column('expires_at'),
+        s.createIndex('revocations_revoked_at').on('revocations').columns(['revoked_at', 'jti']),
+
+        s.createTable('signing_keys')
+          .addColumn('kid', 'text', (c) => c.primaryKey())
+          .addColumn('alg', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('public_jwk', json, (c) => c.notNull())
+          .addColumn('encrypted_private_key', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('activates_at', 'bigint', (c) => c.notNull())
+          .addColumn('retired_at', 'bigint')
+          .addColumn('remove_after', 'bigint'),
+
+        s.createTable('replay')
+          .addColumn('key', 'text', (c) => c.primaryKey())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull()),
+        s.createIndex('replay_expires_at').on('replay').column('expires_at'),
+      ];
+    },
+  },
+];

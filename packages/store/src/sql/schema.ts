@@ -1,0 +1,195 @@
+import type {
+  ClientRecord,
+  ResourceRecord,
+  RevocationRecord,
+  SigningKeyRecord,
+  TokenRecord,
+} from '../contracts/index.js';
+
+/**
+ * The one schema both SQL dialects share, typed for Kysely. Conventions, chosen so that a row means
+ * the same thing in SQLite and PostgreSQL and one mapper serves both:
+ * - instants are `bigint` epoch milliseconds (a JS `Date` has ms precision, so they round-trip exactly);
+ *   the PostgreSQL pool parses `int8` to `number` (safe up to year 287 396);
+ * - arrays and objects are JSON text in SQLite and `jsonb` in PostgreSQL; both reach JS as JSON text
+ *   (the PostgreSQL pool leaves `jsonb` unparsed), so they are written with `JSON.stringify` and read
+ *   with `JSON.parse`. PostgreSQL `jsonb` rejects U+0000 in strings;
+ * - booleans are integers 0/1 (SQLite has no boolean and better-sqlite3 cannot bind one).
+ */
+export interface Database {
+  clients: ClientsTable;
+  resources: ResourcesTable;
+  tokens: TokensTable;
+  revocations: RevocationsTable;
+  signing_keys: SigningKeysTable;
+  replay: ReplayTable;
+  tessera_migrations: MigrationsTable;
+}
+
+type Json = string;
+type EpochMs = number;
+
+export interface ClientsTable {
+  client_id: string;
+  name: string;
+  secret_hash: string | null;
+  auth_methods: Json;
+  grant_types: Json;
+  scopes: Json;
+  resources: Json;
+  redirect_uris: Json;
+  jwks: Json | null;
+  metadata: Json;
+  disabled: number;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+}
+
+export interface ResourcesTable {
+  id: string;
+  name: string;
+  token_format: string;
+  access_token_ttl: number;
+  scopes: Json;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+}
+
+export interface TokensTable {
+  hash: string;
+  kind: string;
+  jti: string;
+  client_id: string;
+  subject: string;
+  audience: Json;
+  scope: Json;
+  grant_id: string | null;
+  jkt: string | null;
+  device_id: string | null;
+  session_id: string | null;
+  claims: Json;
+  issued_at: EpochMs;
+  expires_at: EpochMs;
+  revoked_at: EpochMs | null;
+}
+
+export interface RevocationsTable {
+  jti: string;
+  client_id: string;
+  expires_at: EpochMs;
+  revoked_at: EpochMs;
+  reason: string;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  alg: string;
+  state: string;
+  public_jwk: Json;
+  encrypted_private_key: string;
+  created_at: EpochMs;
+  activates_at: EpochMs;
+  retired_at: EpochMs | null;
+  remove_after: EpochMs | null;
+}
+
+export interface ReplayTable {
+  key: string;
+  expires_at: EpochMs;
+}
+
+export interface MigrationsTable {
+  name: string;
+  applied_at: EpochMs;
+}
+
+export type ClientRow = ClientsTable;
+export type ResourceRow = ResourcesTable;
+export type TokenRow = TokensTable;
+export type RevocationRow = RevocationsTable;
+export type SigningKeyRow = SigningKeysTable;
+
+const ms = (d: Date): number => d.getTime();
+const msOrNull = (d: Date | null): number | null => (d === null ? null : d.getTime());
+const date = (n: number): Date => new Date(n);
+const dateOrNull = (n: number | null): Date | null => (n === null ? null : new Date(n));
+const json = (v: unknown): string => JSON.stringify(v);
+
+export function clientToRow(r: ClientRecord): ClientRow {
+  return {
+    client_id: r.clientId, name: r.name, secret_hash: r.secretHash, auth_methods: json(r.authMethods),
+    grant_types: json(r.grantTypes), scopes: json(r.scopes), resources: json(r.resources),
+    redirect_uris: json(r.redirectUris), jwks: r.jwks === null ? null : json(r.jwks), metadata: json(r.metadata),
+    disabled: r.disabled ? 1 : 0, created_at: ms(r.createdAt), updated_at: ms(r.updatedAt),
+  };
+}
+
+export function clientFromRow(r: ClientRow): ClientRecord {
+  return {
+    v: 1, clientId: r.client_id, name: r.name, secretHash: r.secret_hash, authMethods: JSON.parse(r.auth_methods),
+    grantTypes: JSON.parse(r.grant_types), scopes: JSON.parse(r.scopes), resources: JSON.parse(r.resources),
+    redirectUris: JSON.parse(r.redirect_uris), jwks: r.jwks === null ? null : JSON.parse(r.jwks),
+    metadata: JSON.parse(r.metadata), disabled: r.disabled !== 0, createdAt: date(r.created_at),
+    updatedAt: date(r.updated_at),
+  };
+}
+
+export function resourceToRow(r: ResourceRecord): ResourceRow {
+  return {
+    id: r.id, name: r.name, token_format: r.tokenFormat, access_token_ttl: r.accessTokenTtl, scopes: json(r.scopes),
+    created_at: ms(r.createdAt), updated_at: ms(r.updatedAt),
+  };
+}
+
+export function resourceFromRow(r: ResourceRow): ResourceRecord {
+  return {
+    v: 1, id: r.id, name: r.name, tokenFormat: r.token_format as ResourceRecord['tokenFormat'],
+    accessTokenTtl: r.access_token_ttl, scopes: JSON.parse(r.scopes), createdAt: date(r.created_at),
+    updatedAt: date(r.updated_at),
+  };
+}
+
+export function tokenToRow(r: TokenRecord): TokenRow {
+  return {
+    hash: r.hash, kind: r.kind, jti: r.jti, client_id: r.clientId, subject: r.subject, audience: json(r.audience),
+    scope: json(r.scope), grant_id: r.grantId, jkt: r.jkt, device_id: r.deviceId, session_id: r.sessionId,
+    claims: json(r.claims), issued_at: ms(r.issuedAt), expires_at: ms(r.expiresAt), revoked_at: msOrNull(r.revokedAt),
+  };
+}
+
+export function tokenFromRow(r: TokenRow): TokenRecord {
+  return {
+    v: 1, hash: r.hash, kind: r.kind as TokenRecord['kind'], jti: r.jti, clientId: r.client_id, subject: r.subject,
+    audience: JSON.parse(r.audience), scope: JSON.parse(r.scope), grantId: r.grant_id, jkt: r.jkt,
+    deviceId: r.device_id, sessionId: r.session_id, claims: JSON.parse(r.claims), issuedAt: date(r.issued_at),
+    expiresAt: date(r.expires_at), revokedAt: dateOrNull(r.revoked_at),
+  };
+}
+
+export function revocationToRow(r: RevocationRecord): RevocationRow {
+  return {
+    jti: r.jti, client_id: r.clientId, expires_at: ms(r.expiresAt), revoked_at: ms(r.revokedAt), reason: r.reason,
+  };
+}
+
+export function revocationFromRow(r: RevocationRow): RevocationRecord {
+  return {
+    jti: r.jti, clientId: r.client_id, expiresAt: date(r.expires_at), revokedAt: date(r.revoked_at), reason: r.reason,
+  };
+}
+
+export function signingKeyToRow(r: SigningKeyRecord): SigningKeyRow {
+  return {
+    kid: r.kid, alg: r.alg, state: r.state, public_jwk: json(r.publicJwk), encrypted_private_key: r.encryptedPrivateKey,
+    created_at: ms(r.createdAt), activates_at: ms(r.activatesAt), retired_at: msOrNull(r.retiredAt),
+    remove_after: msOrNull(r.removeAfter),
+  };
+}
+
+export function signingKeyFromRow(r: SigningKeyRow): SigningKeyRecord {
+  return {
+    v: 1, kid: r.kid, alg: r.alg as SigningKeyRecord['alg'], state: r.state as SigningKeyRecord['state'],
+    publicJwk: JSON.parse(r.public_jwk), encryptedPrivateKey: r.encrypted_private_key, createdAt: date(r.created_at),
+    activatesAt: date(r.activates_at), retiredAt: dateOrNull(r.retired_at), removeAfter: dateOrNull(r.remove_after),
+  };
+}
