@@ -1,0 +1,65 @@
+import { resolve } from 'node:path';
+import { CliError } from './args.js';
+
+/** Environment variables the CLI reads (the only place in Tessera that reads any, DESIGN V8). */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export const DEFAULT_PORT = 3000;
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_DATA_DIR = './data';
+
+/** Where state lives, resolved from flags, then environment, then defaults. */
+export type StoreSettings =
+  | { kind: 'sqlite'; dataDir: string; filename: string }
+  | { kind: 'postgres'; dataDir: string; url: string };
+
+export interface StartSettings {
+  port: number;
+  host: string;
+  issuer: string;
+  logLevel: string;
+  dev: boolean;
+  store: StoreSettings;
+}
+
+type Flags = Record<string, unknown>;
+const flag = (flags: Flags, name: string): string | undefined => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
+const nonEmpty = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v);
+
+/** `--data`/`--store`/`--database-url`, falling back to TESSERA_DATA_DIR, TESSERA_STORE, TESSERA_DATABASE_URL. */
+export function storeSettings(flags: Flags, env: Env, cwd: string): StoreSettings {
+  const dataDir = resolve(cwd, flag(flags, 'data') ?? nonEmpty(env.TESSERA_DATA_DIR) ?? DEFAULT_DATA_DIR);
+  const kind = flag(flags, 'store') ?? nonEmpty(env.TESSERA_STORE) ?? 'sqlite';
+  const url = flag(flags, 'database-url') ?? nonEmpty(env.TESSERA_DATABASE_URL);
+  if (kind === 'sqlite') {
+    if (flag(flags, 'database-url')) throw new CliError('--database-url needs --store postgres');
+    return { kind, dataDir, filename: resolve(dataDir, 'tessera.db') };
+  }
+  if (kind === 'postgres') {
+    if (!url) throw new CliError('--store postgres needs --database-url postgres://… (or TESSERA_DATABASE_URL)');
+    if (!/^postgres(ql)?:\/\//.test(url)) throw new CliError('--database-url must start with postgres:// or postgresql://');
+    return { kind, dataDir, url };
+  }
+  throw new CliError(`--store must be sqlite or postgres, not "${kind}"`);
+}
+
+/** Port from `--port` or PORT: an integer 0–65535 (0 = any free port). */
+export function parsePort(text: string, source: string): number {
+  if (!/^\d{1,5}$/.test(text.trim()) || Number(text) > 65_535) {
+    throw new CliError(`${source} must be a port number between 0 and 65535, not "${text}"`);
+  }
+  return Number(text);
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Everything `tessera start` needs except the master key (see master-key.ts). */
+export function startSettings(flags: Flags, env: Env, cwd: string): StartSettings {
+  const portText = flag(flags, 'port') ?? nonEmpty(env.PORT);
+  const port = portText === undefined ? DEFAULT_PORT : parsePort(portText, flag(flags, 'port') ? '--port' : 'PORT');
+  const host = flag(flags, 'host') ?? nonEmpty(env.HOST) ?? DEFAULT_HOST;
+  const issuer = flag(flags, 'issuer') ?? nonEmpty(env.TESSERA_ISSUER) ?? `http://localhost:${port}`;
+  const logLevel = nonEmpty(env.TESSERA_LOG_LEVEL) ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) throw new CliError(`TESSERA_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  return { port, host, issuer, logLevel, dev: flags.dev === true, store: storeSettings(flags, env, cwd) };
+}
