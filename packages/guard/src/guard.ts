@@ -1,0 +1,166 @@
+import { DenyList, type DenyEntry } from './deny-list.js';
+import { discover, type ServerMetadata } from './discovery.js';
+import { buildChallenge, GuardError } from './errors.js';
+import { extractBearer, type RequestLike } from './extract.js';
+import { UpstreamError } from './http.js';
+import { checkIntrospected } from './introspected-claims.js';
+import { IntrospectionClient } from './introspection.js';
+import { JwksCache } from './jwks-cache.js';
+import { JwtVerifier, NEEDS_KEYS, UNKNOWN_KID } from './jwt-verifier.js';
+import { resolveOptions, type GuardOptions, type ResolvedOptions } from './options.js';
+import { combineChecks, compileRequirements, type RequirementCheck, type Requirements } from './requirements.js';
+import { toResult, type AuthResult } from './result.js';
+
+/** A configured resource-server guard. Create one per process with {@link createGuard} and share it. */
+export interface Guard {
+  /** The `realm` used in challenges. */
+  readonly realm: string;
+  /**
+   * Validate a request: extract the Bearer token (RFC 6750 §2.1; never from the query), validate it
+   * and check `requirements`. Resolves the typed result or rejects with a {@link GuardError}.
+   */
+  verify(request: RequestLike, requirements?: Requirements): Promise<AuthResult>;
+  /**
+   * The same as {@link Guard.verify}, but returns synchronously when it can (a JWT whose key is cached:
+   * the hot path, with no promise allocated). Throws/rejects GuardError. Adapters use this.
+   */
+  check(request: RequestLike, requirements?: Requirements): AuthResult | Promise<AuthResult>;
+  /** Validate a bare token (no request). Sync when possible, like {@link Guard.check}. */
+  authenticate(token: string, requirements?: Requirements): AuthResult | Promise<AuthResult>;
+  /** Remember a revocation (by jti, session, subject or device) until `until` (s). See DenyEntry. */
+  deny(entry: DenyEntry): void;
+  /** The WWW-Authenticate value for an error, or the bare challenge (no credentials). */
+  challenge(error?: GuardError): string;
+  /** Discover metadata and load keys now (e.g. at startup) instead of on the first request. */
+  ready(): Promise<void>;
+}
+
+/**
+ * Create a guard. Options are validated now (TypeError on a bad one); the network is touched lazily
+ * (first request or {@link Guard.ready}).
+ *
+ * @example
+ * const guard = createGuard({ issuer: 'https://auth.example.com', audience: 'https://api.example.com' });
+ * const auth = await guard.verify({ headers: req.headers, method: req.method, url: req.url }, { scopes: ['reports:read'] });
+ */
+export function createGuard(options: GuardOptions): Guard {
+  const o = resolveOptions(options);
+  const metadata = lazyMetadata(o);
+  const keys = new JwksCache({
+    jwksUri: async () => o.jwksUri ?? (await metadata()).jwks_uri ?? Promise.reject(new UpstreamError('metadata has no jwks_uri')),
+    fetch: o.fetch, timeoutMs: o.timeoutMs, algorithms: o.algorithms, now: o.now, log: o.log, ...o.jwks,
+  });
+  const jwt = new JwtVerifier(o, keys);
+  const introspection = o.introspection && new IntrospectionClient({
+    endpoint: async () => o.introspectionEndpoint ?? (await metadata()).introspection_endpoint
+      ?? Promise.reject(new UpstreamError('metadata has no introspection_endpoint')),
+    ...o.introspection, fetch: o.fetch, timeoutMs: o.timeoutMs, now: o.now,
+  });
+  const denyList = new DenyList(o.denyList.maxEntries, o.denyList.deviceIdClaim, () => Math.floor(o.now() / 1000), o.log);
+  const { baseCheck } = o;
+  const compiled = new WeakMap<Requirements, RequirementCheck | undefined>();
+
+  function routeCheck(requirements: Requirements | undefined): RequirementCheck | undefined {
+    if (requirements === undefined) return baseCheck;
+    if (!compiled.has(requirements)) compiled.set(requirements, combineChecks(baseCheck, compileRequirements(requirements, 'requirements')));
+    return compiled.get(requirements);
+  }
+
+  /** Deny list and requirements: re-run on every request, cached or not. */
+  function accept(result: AuthResult, check: RequirementCheck | undefined): AuthResult {
+    const denied = denyList.check(result.claims);
+    if (denied !== undefined) throw new GuardError('invalid_token', denied);
+    check?.(result, Math.floor(o.now() / 1000));
+    return result;
+  }
+
+  function refused(error: unknown): never {
+    if (error instanceof GuardError) o.log('refused', { status: error.status, error: error.code ?? null, reason: error.reason });
+    else o.log('guard_failure', { message: (error as Error)?.message });
+    if (error instanceof GuardError) throw error;
+    // Anything unexpected must not leak as a 500 with a stack: it becomes a 503 the operator sees in the log.
+    throw new GuardError('temporarily_unavailable', 'internal');
+  }
+
+  async function slowJwt(token: string, check: RequirementCheck | undefined, why: typeof NEEDS_KEYS | typeof UNKNOWN_KID): Promise<AuthResult> {
+    try {
+      if (why === NEEDS_KEYS) await keys.ensureLoaded();
+      else if (!(await keys.refreshForUnknownKid())) throw new GuardError('invalid_token', 'unknown_kid (refetch rate-limited)');
+    } catch (error) {
+      if (error instanceof GuardError) throw error;
+      throw new GuardError('temporarily_unavailable', `jwks: ${(error as Error).message}`);
+    }
+    const result = jwt.verify(token, o.now());
+    if (result === NEEDS_KEYS) throw new GuardError('temporarily_unavailable', 'jwks not loaded');
+    if (result === UNKNOWN_KID) throw new GuardError('invalid_token', 'unknown_kid (after refetch)');
+    return accept(result, check);
+  }
+
+  async function opaque(token: string, check: RequirementCheck | undefined): Promise<AuthResult> {
+    if (introspection === undefined) throw new GuardError('invalid_token', 'opaque token and no introspection configured');
+    const claims = await introspection.introspect(token);
+    checkIntrospected(claims, o.issuer, o.audience, Math.floor(o.now() / 1000), o.clockTolerance);
+    return accept(toResult('introspection', claims), check);
+  }
+
+  function authenticateWith(token: string, check: RequirementCheck | undefined): AuthResult | Promise<AuthResult> {
+    try {
+      if (token.length > o.maxTokenLength) throw new GuardError('invalid_token', 'too_large');
+      if (token.includes('.')) {
+        const result = jwt.verify(token, o.now());
+        if (result === NEEDS_KEYS || result === UNKNOWN_KID) return slowJwt(token, check, result).catch(refused);
+        return accept(result, check);
+      }
+      return opaque(token, check).catch(refused);
+    } catch (error) {
+      return refused(error);
+    }
+  }
+
+  const guard: Guard = {
+    realm: o.realm,
+    check(request, requirements) {
+      let token: string;
+      try {
+        token = extractBearer(request, o.maxTokenLength);
+      } catch (error) {
+        return refused(error);
+      }
+      return authenticateWith(token, routeCheck(requirements));
+    },
+    async verify(request, requirements) {
+      return guard.check(request, requirements);
+    },
+    authenticate(token, requirements) {
+      return authenticateWith(token, routeCheck(requirements));
+    },
+    deny(entry) {
+      denyList.add(entry);
+      o.log('denied', { jti: entry.jti !== undefined, sid: entry.sid !== undefined, sub: entry.sub !== undefined, deviceId: entry.deviceId !== undefined, until: entry.until });
+    },
+    challenge(error) {
+      return buildChallenge(o.realm, error);
+    },
+    async ready() {
+      if (o.jwksUri === undefined && o.introspectionEndpoint === undefined) await metadata();
+      if (o.jwksUri !== undefined || (await metadata()).jwks_uri !== undefined) await keys.ensureLoaded();
+    },
+  };
+  return guard;
+}
+
+/** Discovery, once, shared; a failure is retried no sooner than a second later. */
+function lazyMetadata(o: ResolvedOptions): () => Promise<ServerMetadata> {
+  let pending: Promise<ServerMetadata> | undefined;
+  let failedAt = Number.NEGATIVE_INFINITY;
+  return () => {
+    if (pending !== undefined) return pending;
+    if (o.now() - failedAt < 1000) return Promise.reject(new UpstreamError('metadata unavailable (recent failure)'));
+    pending = discover(o.issuer, o.fetch, o.timeoutMs);
+    pending.catch(() => {
+      pending = undefined;
+      failedAt = o.now();
+    });
+    return pending;
+  };
+}
