@@ -1,0 +1,84 @@
+import { TokenError } from '../errors.js';
+import type { JwtPayload } from './types.js';
+
+/** Options of {@link validateClaims}. Times are in seconds since the epoch (NumericDate, RFC 7519 §2). */
+export interface ValidateClaimsOptions {
+  /** Exact issuer identifier (RFC 8725 §3.8; RFC 9068 §4); checked when given. */
+  issuer?: string;
+  /** This recipient's identifier, or several (any one suffices); `aud` must contain it (RFC 8725 §3.9). */
+  audience?: string | readonly string[];
+  /** Current time in seconds; pass a frozen clock in tests. */
+  now: number;
+  /** Allowed clock skew in seconds for `exp`, `nbf`, `iat`; default 0. */
+  clockTolerance?: number;
+  /** Claims that must be present (e.g. RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat, jti). */
+  required?: readonly string[];
+  /** Refuse tokens whose `iat` is older than this many seconds (requires `iat`). */
+  maxAge?: number;
+  /** `exp` is required unless this is false (DPoP proofs and SETs carry none). */
+  requireExp?: boolean;
+}
+
+const STRING_CLAIMS = ['iss', 'sub', 'jti', 'client_id', 'scope', 'sid', 'acr'] as const;
+const TIME_CLAIMS = ['exp', 'nbf', 'iat', 'auth_time'] as const;
+
+function invalid(claim: string, message: string): never {
+  throw new TokenError('invalid_claim', message, { claim });
+}
+
+function checkTypes(payload: JwtPayload): void {
+  for (const claim of STRING_CLAIMS) {
+    if (payload[claim] !== undefined && typeof payload[claim] !== 'string') invalid(claim, `"${claim}" must be a string`);
+  }
+  for (const claim of TIME_CLAIMS) {
+    const value = payload[claim];
+    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) {
+      invalid(claim, `"${claim}" must be a NumericDate`);
+    }
+  }
+  const aud = payload.aud;
+  if (aud !== undefined && typeof aud !== 'string' && !(Array.isArray(aud) && aud.every((a) => typeof a === 'string'))) {
+    invalid('aud', '"aud" must be a string or an array of strings');
+  }
+}
+
+/**
+ * Validate registered claims after `verifyJwt`: types of the claims; required claims present; exact
+ * `iss`; `aud` contains the audience; `exp` (RFC 7519 §4.1.4: now must be before it), `nbf` (§4.1.5) and
+ * `iat` (not in the future, optionally not older than `maxAge`) with `clockTolerance`. Throws
+ * {@link TokenError}: missing_claim, invalid_claim, wrong_issuer, wrong_audience, expired,
+ * not_yet_valid, issued_in_future, too_old.
+ */
+export function validateClaims(payload: JwtPayload, options: ValidateClaimsOptions): void {
+  checkTypes(payload);
+  const required = options.requireExp === false ? options.required ?? [] : ['exp', ...(options.required ?? [])];
+  for (const claim of required) {
+    if (payload[claim] === undefined) throw new TokenError('missing_claim', `"${claim}" claim is missing`, { claim });
+  }
+  if (options.issuer !== undefined && payload.iss !== options.issuer) {
+    throw new TokenError('wrong_issuer', 'JWT "iss" is not the expected issuer', { claim: 'iss' });
+  }
+  if (options.audience !== undefined) {
+    const expected: readonly string[] = typeof options.audience === 'string' ? [options.audience] : options.audience;
+    const aud = payload.aud;
+    const found = typeof aud === 'string' ? expected.includes(aud) : Array.isArray(aud) && aud.some((a) => expected.includes(a));
+    if (!found) throw new TokenError('wrong_audience', 'JWT "aud" does not name this audience', { claim: 'aud' });
+  }
+  const now = options.now;
+  const tolerance = options.clockTolerance ?? 0;
+  if (payload.exp !== undefined && now >= payload.exp + tolerance) {
+    throw new TokenError('expired', 'JWT has expired', { claim: 'exp' });
+  }
+  if (payload.nbf !== undefined && now + tolerance < payload.nbf) {
+    throw new TokenError('not_yet_valid', 'JWT is not valid yet', { claim: 'nbf' });
+  }
+  if (payload.iat !== undefined && payload.iat > now + tolerance) {
+    throw new TokenError('issued_in_future', 'JWT "iat" is in the future', { claim: 'iat' });
+  }
+  if (options.maxAge !== undefined) {
+    if (payload.iat === undefined) throw new TokenError('missing_claim', '"iat" claim is missing', { claim: 'iat' });
+    if (now - payload.iat > options.maxAge + tolerance) {
+      throw new TokenError('too_old', 'JWT is older than allowed', { claim: 'iat' });
+    }
+  }
+}

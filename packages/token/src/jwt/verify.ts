@@ -1,0 +1,120 @@
+import { verify } from 'node:crypto';
+import { TokenError } from '../errors.js';
+import { isSigningAlg, type SigningAlg } from '../keys/algorithms.js';
+import { keyFacts } from './key-check.js';
+import { decodeJsonSegment, decodeSegment, splitCompact } from './segments.js';
+import type { JwtHeader, JwtPayload, VerificationKey } from './types.js';
+
+/** Options of {@link verifyJwt}. */
+export interface VerifyJwtOptions {
+  /**
+   * The one `typ` this kind of JWT must carry (RFC 8725 §3.11, §3.12): `at+jwt` for access tokens
+   * (RFC 9068 §4), `dpop+jwt`, `secevent+jwt`, …. Compared case-insensitively with an optional
+   * `application/` prefix (RFC 7515 §4.1.9), so `application/at+jwt` matches `at+jwt`.
+   */
+  typ: string;
+  /**
+   * Resolve the key for a header's `kid` (possibly absent) and `alg` (already checked to be one of ours).
+   * The returned key's own `alg` must equal the header's; the token never picks the algorithm.
+   * `kid` is untrusted input (RFC 8725 §3.10): look it up in a map, never use it as a path or query.
+   */
+  getKey(kid: string | undefined, alg: SigningAlg): VerificationKey | undefined;
+  /** Refuse longer tokens before any work; default 16 KiB. */
+  maxLength?: number;
+}
+
+/** A JWT whose signature, header rules and typ were verified; claims still need `validateClaims`. */
+export interface VerifiedJwt {
+  header: JwtHeader;
+  payload: JwtPayload;
+  key: VerificationKey;
+}
+
+export const DEFAULT_MAX_JWT_LENGTH = 16 * 1024;
+
+/** Headers that would let the token choose its own key (RFC 8725 §3.10; RFC 7515 §4.1.2–4.1.6). */
+const FORBIDDEN_HEADERS = ['jku', 'x5u', 'jwk', 'x5c'] as const;
+
+function normalizeTyp(typ: string): string {
+  const lower = typ.toLowerCase();
+  return lower.startsWith('application/') ? lower.slice(12) : lower;
+}
+
+function checkHeader(header: Record<string, unknown>, expectedTyp: string): JwtHeader {
+  const alg = header.alg;
+  if (typeof alg !== 'string') throw new TokenError('malformed', 'JWT header has no "alg"', { claim: 'alg' });
+  if (alg.toLowerCase() === 'none') {
+    throw new TokenError('alg_not_allowed', 'unsecured JWTs (alg "none") are refused', { claim: 'alg' });
+  }
+  if (!isSigningAlg(alg)) throw new TokenError('alg_not_allowed', 'JWT algorithm is not allowed', { claim: 'alg' });
+  for (const name of FORBIDDEN_HEADERS) {
+    if (name in header) {
+      throw new TokenError('forbidden_header', `JWT header member "${name}" is refused`, { claim: name });
+    }
+  }
+  // We implement no JWS extension, so any "crit" names one we do not understand (RFC 7515 §4.1.11).
+  if ('crit' in header) throw new TokenError('crit_unsupported', 'JWT header "crit" is not supported', { claim: 'crit' });
+  if (header.kid !== undefined && typeof header.kid !== 'string') {
+    throw new TokenError('malformed', 'JWT header "kid" is not a string', { claim: 'kid' });
+  }
+  const typ = header.typ;
+  if (typeof typ !== 'string' || normalizeTyp(typ) !== expectedTyp) {
+    throw new TokenError('wrong_typ', `JWT "typ" is not ${expectedTyp}`, { claim: 'typ' });
+  }
+  return header as JwtHeader;
+}
+
+function checkSignatureShape(signature: Buffer, alg: SigningAlg, expectedBytes: number): void {
+  if (signature.length !== expectedBytes) throw new TokenError('bad_signature', 'JWT signature has the wrong length');
+  if (alg === 'ES256') {
+    // CVE-2022-21449: r = s = 0 "verified" in some ECDSA implementations; refuse it outright.
+    let r = 0;
+    let s = 0;
+    for (let i = 0; i < 32; i++) {
+      r |= signature[i]!;
+      s |= signature[32 + i]!;
+    }
+    if (r === 0 || s === 0) throw new TokenError('bad_signature', 'JWT ECDSA signature has a zero component');
+  }
+}
+
+/**
+ * Verify a compact JWS synchronously (the guard's and introspection's hot path). Checks, in order and
+ * before any signature work where possible: length, three canonical base64url segments, JSON-object
+ * header in UTF-8 without duplicate members, `alg` (never `none`, only EdDSA/ES256/RS256), no
+ * `jku`/`x5u`/`jwk`/`x5c`, no `crit`, exact `typ`, a known key pinned to the same `alg`, signature
+ * shape, signature. The payload must be a UTF-8 JSON object without duplicate members too.
+ *
+ * Throws {@link TokenError}; claims (`iss`, `aud`, `exp`, …) are checked by `validateClaims`.
+ */
+export function verifyJwt(token: string, options: VerifyJwtOptions): VerifiedJwt {
+  if (typeof token !== 'string') throw new TokenError('malformed', 'JWT must be a string');
+  if (token.length > (options.maxLength ?? DEFAULT_MAX_JWT_LENGTH)) {
+    throw new TokenError('too_large', 'JWT is longer than allowed');
+  }
+  const [headerSegment, payloadSegment, signatureSegment] = splitCompact(token);
+  const header = checkHeader(decodeJsonSegment(headerSegment, 'header'), normalizeTyp(options.typ));
+
+  // The payload is parsed before any signature work: garbage costs a parse, not a public-key operation.
+  const payload = decodeJsonSegment(payloadSegment, 'payload') as JwtPayload;
+
+  const key = options.getKey(header.kid, header.alg);
+  if (key === undefined) throw new TokenError('unknown_kid', 'no key matches the JWT "kid"', { claim: 'kid' });
+  if (key.alg !== header.alg) {
+    throw new TokenError('alg_not_allowed', 'JWT "alg" differs from the algorithm of its key', { claim: 'alg' });
+  }
+  const facts = keyFacts(key.key, key.alg);
+
+  const signature = decodeSegment(signatureSegment, 'JWT signature');
+  checkSignatureShape(signature, key.alg, facts.signatureBytes);
+  const input = Buffer.from(token.slice(0, headerSegment.length + 1 + payloadSegment.length), 'latin1');
+  const valid =
+    key.alg === 'EdDSA'
+      ? verify(null, input, key.key, signature)
+      : key.alg === 'ES256'
+        ? verify('sha256', input, { key: key.key, dsaEncoding: 'ieee-p1363' }, signature)
+        : verify('sha256', input, key.key, signature);
+  if (!valid) throw new TokenError('bad_signature', 'JWT signature does not verify');
+
+  return { header, payload, key };
+}
