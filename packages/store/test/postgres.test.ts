@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { describe } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createPostgresStorage } from '../src/index.js';
 import type { Storage } from '../src/index.js';
 import { runStorageConformance } from './conformance.js';
+import { at, token } from './fixtures.js';
 
 const url = process.env.TESSERA_TEST_PG_URL;
 
@@ -40,3 +41,52 @@ if (url) {
 } else {
   describe.skip('postgres storage conformance (set TESSERA_TEST_PG_URL, e.g. postgres://postgres@127.0.0.1:5432/test)', () => {});
 }
+
+describe.skipIf(!url)('postgres atomicity and options', () => {
+  it('revokeByGrant that fails midway leaves no token of the grant revoked', async () => {
+    const schema = `tessera_t_${randomBytes(6).toString('hex')}`;
+    const s = createPostgresStorage({ url: url!, schema });
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await s.migrate();
+      const family = Array.from({ length: 5 }, (_, i) => token({ grantId: 'fam', jti: `j${i}` }));
+      for (const t of family) await s.tokens.put(t);
+      await admin.query(`create function "${schema}".sabotage() returns trigger language plpgsql as
+        $$ begin if old.jti = 'j3' then raise exception 'sabotaged'; end if; return new; end $$`);
+      await admin.query(`create trigger sabotage before update on "${schema}".tokens
+        for each row execute function "${schema}".sabotage()`);
+      await expect(s.tokens.revokeByGrant('fam', at(1))).rejects.toThrow(/sabotaged/);
+      for (const t of family) expect((await s.tokens.get(t.hash))?.revokedAt).toBeNull();
+      await admin.query(`drop trigger sabotage on "${schema}".tokens`);
+      expect(await s.tokens.revokeByGrant('fam', at(2))).toBe(5);
+    } finally {
+      await s.close();
+      await admin.query(`drop schema if exists "${schema}" cascade`);
+      await admin.end();
+    }
+  });
+
+  it('rejects a schema name that is not a plain identifier (it reaches SQL as an identifier)', () => {
+    expect(() => createPostgresStorage({ url: url!, schema: 'x"; drop table tokens; --' })).toThrow(TypeError);
+  });
+
+  it('tables live only in the configured schema: two schemas on one database do not see each other', async () => {
+    const a = `tessera_t_${randomBytes(6).toString('hex')}`;
+    const b = `tessera_t_${randomBytes(6).toString('hex')}`;
+    const sa = createPostgresStorage({ url: url!, schema: a });
+    const sb = createPostgresStorage({ url: url!, schema: b });
+    try {
+      await Promise.all([sa.migrate(), sb.migrate()]);
+      const t = token();
+      await sa.tokens.put(t);
+      expect(await sa.tokens.get(t.hash)).toEqual(t);
+      expect(await sb.tokens.get(t.hash)).toBeUndefined();
+    } finally {
+      await sa.close();
+      await sb.close();
+      await dropSchema(a);
+      await dropSchema(b);
+    }
+  });
+});
