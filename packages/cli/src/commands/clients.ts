@@ -1,7 +1,7 @@
 import { JSON_FLAG, parse, STORAGE_FLAGS, str, UsageError, words } from '../args.js';
 import type { Io } from '../io.js';
+import { serverApi } from '../lazy.js';
 import { json, table } from '../io.js';
-import { adminFor } from '../server-api.js';
 import { storeSettings } from '../settings.js';
 import { withStore } from '../storage.js';
 
@@ -46,7 +46,7 @@ async function create(argv: string[], io: Io): Promise<number> {
     scopes: words(values, 'scope'),
     resources: words(values, 'resource'),
   };
-  const { client, clientSecret } = await withStore(storeSettings(values, io.env, io.cwd), (s) => adminFor(s).createClient(input));
+  const { client, clientSecret } = await withStore(storeSettings(values, io.env, io.cwd), async (s) => (await serverApi()).adminFor(s).createClient(input));
   if (values.json) {
     io.out(json({ client_id: client.clientId, client_secret: clientSecret, name: client.name, grant_types: client.grantTypes, scope: client.scopes.join(' '), resources: client.resources }));
     return 0;
@@ -60,7 +60,7 @@ async function create(argv: string[], io: Io): Promise<number> {
 async function list(argv: string[], io: Io): Promise<number> {
   const { values } = parse(argv, { ...STORAGE_FLAGS, ...JSON_FLAG }, CLIENTS_USAGE);
   if (values.help) return io.out(CLIENTS_USAGE), 0;
-  const clients = await withStore(storeSettings(values, io.env, io.cwd), (s) => adminFor(s).listClients());
+  const clients = await withStore(storeSettings(values, io.env, io.cwd), async (s) => (await serverApi()).adminFor(s).listClients());
   const rows = clients.map((c) => ({
     client_id: c.clientId,
     name: c.name,
@@ -80,7 +80,7 @@ async function remove(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(argv, { ...STORAGE_FLAGS, ...JSON_FLAG }, CLIENTS_USAGE, { min: 1, max: 1 });
   if (values.help) return io.out(CLIENTS_USAGE), 0;
   const clientId = positionals[0]!;
-  const deleted = await withStore(storeSettings(values, io.env, io.cwd), (s) => adminFor(s).deleteClient(clientId));
+  const deleted = await withStore(storeSettings(values, io.env, io.cwd), async (s) => (await serverApi()).adminFor(s).deleteClient(clientId));
   if (values.json) io.out(json({ client_id: clientId, deleted }));
   else io.out(deleted ? `deleted client ${clientId}` : `no client ${clientId}`);
   return deleted ? 0 : 1;

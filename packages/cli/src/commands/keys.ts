@@ -1,8 +1,8 @@
 import { JSON_FLAG, parse, STORAGE_FLAGS, UsageError } from '../args.js';
 import type { Io } from '../io.js';
+import { serverApi } from '../lazy.js';
 import { json, table } from '../io.js';
 import { loadMasterKey } from '../master-key.js';
-import { rotateKeys } from '../server-api.js';
 import { storeSettings } from '../settings.js';
 import { withStore } from '../storage.js';
 import type { SigningKeyRecord } from '@tessera/store';
@@ -52,7 +52,7 @@ export async function keysCommand(argv: string[], io: Io): Promise<number> {
     const settings = storeSettings(values, io.env, io.cwd);
     const keys = await withStore(settings, async (s) => {
       const masterKey = loadMasterKey(io.env, settings.dataDir, { dev: false, storeHasKeys: true });
-      await rotateKeys(s, masterKey.key, { immediate: values.immediate === true });
+      await (await serverApi()).rotateKeys(s, masterKey.key, { immediate: values.immediate === true });
       return s.keys.list();
     });
     print(io, keys, values.json === true);

@@ -1,8 +1,8 @@
 import { JSON_FLAG, parse, STORAGE_FLAGS, str, UsageError, words } from '../args.js';
 import { formatDuration, parseDuration } from '../duration.js';
 import type { Io } from '../io.js';
+import { serverApi } from '../lazy.js';
 import { json, table } from '../io.js';
-import { adminFor } from '../server-api.js';
 import { storeSettings } from '../settings.js';
 import { withStore } from '../storage.js';
 
@@ -45,7 +45,7 @@ async function create(argv: string[], io: Io): Promise<number> {
   if (ttlText !== undefined && ttl === undefined) throw new UsageError(`--ttl "${ttlText}" is not a duration (e.g. 600, 10m, 1h)`, RESOURCES_USAGE);
   const name = str(values, 'name', RESOURCES_USAGE);
   const input = { id, tokenFormat: format, scopes: words(values, 'scopes'), ...(name ? { name } : {}), ...(ttl ? { ttl } : {}) } as const;
-  const resource = await withStore(storeSettings(values, io.env, io.cwd), (s) => adminFor(s).createResource(input));
+  const resource = await withStore(storeSettings(values, io.env, io.cwd), async (s) => (await serverApi()).adminFor(s).createResource(input));
   const out = view(resource);
   if (values.json) return io.out(json(out)), 0;
   io.out(`created resource ${out.id}: ${out.format} access tokens, ttl ${formatDuration(out.ttl)}, scopes "${out.scopes.join(' ')}"`);
@@ -66,7 +66,7 @@ const view = (r: ResourceLike) => ({ id: r.id, name: r.name, format: r.tokenForm
 async function list(argv: string[], io: Io): Promise<number> {
   const { values } = parse(argv, { ...STORAGE_FLAGS, ...JSON_FLAG }, RESOURCES_USAGE);
   if (values.help) return io.out(RESOURCES_USAGE), 0;
-  const rows = (await withStore(storeSettings(values, io.env, io.cwd), (s) => adminFor(s).listResources())).map(view);
+  const rows = (await withStore(storeSettings(values, io.env, io.cwd), async (s) => (await serverApi()).adminFor(s).listResources())).map(view);
   if (values.json) return io.out(json(rows)), 0;
   if (rows.length === 0) return io.out('no resources (create one: tessera resources create --id URL --format jwt --scopes "…")'), 0;
   io.out(table(['ID', 'FORMAT', 'TTL', 'SCOPES'], rows.map((r) => [r.id, r.format, formatDuration(r.ttl), r.scopes.join(' ')])));

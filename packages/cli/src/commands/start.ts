@@ -1,7 +1,7 @@
 import { parse, STORAGE_FLAGS } from '../args.js';
 import type { Io } from '../io.js';
+import { serverApi } from '../lazy.js';
 import { devKeyWarning, loadMasterKey } from '../master-key.js';
-import { startTessera } from '../server-api.js';
 import type { StartSettings } from '../settings.js';
 import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, startSettings } from '../settings.js';
 import { openStore } from '../storage.js';
@@ -48,12 +48,12 @@ export async function startCommand(argv: string[], io: Io): Promise<number> {
   if (values.help) return io.out(START_USAGE), 0;
   const settings = startSettings(values, io.env, io.cwd);
   const storage = await openStore(settings.store);
-  let server: Awaited<ReturnType<typeof startTessera>>;
+  let server: Awaited<ReturnType<Awaited<ReturnType<typeof serverApi>>['startTessera']>>;
   try {
     const storeHasKeys = (await storage.keys.list()).length > 0;
     const master = loadMasterKey(io.env, settings.store.dataDir, { dev: settings.dev, storeHasKeys });
     if (master.source === 'generated') io.err(devKeyWarning(settings.store.dataDir));
-    server = await startTessera(storage, settings, master.key);
+    server = await (await serverApi()).startTessera(storage, settings, master.key);
   } catch (err) {
     await storage.close().catch(() => undefined);
     throw err;
