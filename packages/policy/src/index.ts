@@ -3,3 +3,4 @@
  * no HTTP, no storage, no clock of its own.
  */
 export * from './compliance/index.js';
+export * from './access/index.js';

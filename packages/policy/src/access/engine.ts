@@ -1,0 +1,108 @@
+import { cedar, formatCedarError } from './cedar.js';
+import { loadPolicySet, releasePolicySet, type CompiledPolicySet } from './load.js';
+import { toCedarCall, type AccessRequest } from './request.js';
+
+/** The outcome of one access question. */
+export interface AccessDecision {
+  readonly decision: 'allow' | 'deny';
+  /**
+   * Stable codes: for a deny, the `@reason` of each determining forbid (`forbidden_by_policy` when it
+   * has none), `not_permitted` when no permit matched, `policy_error` when a forbid could not be
+   * evaluated, `policy_request_invalid` when Cedar refused the request; for an allow, the `@reason`s
+   * of the determining permits, if any.
+   */
+  readonly reasons: readonly string[];
+  /** Ids of the determining policies (for the decision log). */
+  readonly policies: readonly string[];
+  /** Cedar's evaluation messages, for operators only (never shown to the end user). */
+  readonly errors: readonly string[];
+}
+
+/** Options of a {@link PolicyEngine}. */
+export interface PolicyEngineOptions {
+  /**
+   * Validate every request (principal/resource types, context shape, entity attributes) against the
+   * schema before evaluation. Default true. Costs about a fifth of an evaluation; turn off only when
+   * requests come exclusively from typed code and the measured time matters.
+   */
+  readonly validateRequests?: boolean;
+}
+
+/**
+ * Holds the policy set in force and answers access questions with it. `reload` swaps in a new set
+ * only after it loaded completely, in one assignment, so a broken policy never replaces a working one
+ * and no evaluation ever sees a half-loaded set.
+ *
+ * @example
+ * const engine = PolicyEngine.fromText(DEVICE_TRUST_POLICIES);
+ * const { decision, reasons } = engine.decide({ action: 'token', user: { id: 'u1', groups: [] },
+ *   client: { id: 'app' }, audience: 'payroll-api', scopes: ['read'], grantType: 'refresh_token', device });
+ */
+export class PolicyEngine {
+  #current: CompiledPolicySet;
+  readonly #validateRequests: boolean;
+
+  constructor(initial: CompiledPolicySet, options: PolicyEngineOptions = {}) {
+    this.#current = initial;
+    this.#validateRequests = options.validateRequests ?? true;
+  }
+
+  /** Loads `text` (and `schema`, default {@link TESSERA_SCHEMA}); throws {@link PolicyLoadError}. */
+  static fromText(text: string, schema?: string, options?: PolicyEngineOptions): PolicyEngine {
+    return new PolicyEngine(loadPolicySet(text, schema), options);
+  }
+
+  /** The policy set in force. */
+  get current(): CompiledPolicySet {
+    return this.#current;
+  }
+
+  /**
+   * Loads a new policy text (against the current schema unless one is given) and puts it in force.
+   * On any error throws {@link PolicyLoadError} and the previous set stays in force, untouched.
+   */
+  reload(text: string, schema: string = this.#current.schema): CompiledPolicySet {
+    return this.install(loadPolicySet(text, schema));
+  }
+
+  /** Puts an already loaded set in force and releases the one it replaces. */
+  install(next: CompiledPolicySet): CompiledPolicySet {
+    const previous = this.#current;
+    this.#current = next;
+    if (previous.cacheKey !== next.cacheKey) releasePolicySet(previous);
+    return next;
+  }
+
+  /** Answers one access question. Never throws: anything Cedar cannot evaluate is a deny with a reason. */
+  decide(request: AccessRequest): AccessDecision {
+    const set = this.#current;
+    let answer: ReturnType<typeof cedar.statefulIsAuthorized>;
+    try {
+      answer = cedar.statefulIsAuthorized(toCedarCall(request, set.cacheKey, this.#validateRequests));
+    } catch (error) {
+      // cedar-wasm throws (rather than answering failure) on a request of the wrong shape.
+      return deny(['policy_request_invalid'], [], [error instanceof Error ? error.message : String(error)]);
+    }
+    if (answer.type === 'failure') return deny(['policy_request_invalid'], [], answer.errors.map((e) => formatCedarError(e)));
+
+    const { decision, diagnostics } = answer.response;
+    const errors = diagnostics.errors.map((e) => formatCedarError(e.error, e.policyId));
+    // Cedar skips a policy whose evaluation errors. For a permit that only narrows access; for a
+    // forbid it would widen it, so an erroring forbid denies (fail closed).
+    const brokenForbids = diagnostics.errors.map((e) => e.policyId).filter((id) => set.policies.get(id)?.effect === 'forbid');
+    if (brokenForbids.length > 0) return deny(['policy_error'], [...new Set(brokenForbids)], errors);
+
+    const determining = diagnostics.reason;
+    if (decision === 'allow') {
+      const reasons = determining.flatMap((id) => set.policies.get(id)?.reason ?? []);
+      return { decision: 'allow', reasons: [...new Set(reasons)], policies: determining, errors };
+    }
+    if (determining.length === 0) return deny(['not_permitted'], [], errors);
+    const reasons = determining.map((id) => set.policies.get(id)?.reason ?? 'forbidden_by_policy');
+    return deny([...new Set(reasons)], determining, errors);
+  }
+}
+
+function deny(reasons: string[], policies: string[], errors: string[]): AccessDecision {
+  return { decision: 'deny', reasons, policies, errors };
+}
