@@ -1,1 +1,24 @@
+/**
+ * @tessera/server — the authorization server: configuration, endpoints as ordered steps, grants as
+ * registered units, client authentication, and the admin operations the CLI uses.
+ */
 export * from './errors.js';
+export { createTessera, type Tessera, type TesseraOptions } from './tessera.js';
+export { createAdmin, AdminError, type Admin, type AdminOptions, type CreatedClient, type CreateClientInput, type CreateResourceInput } from './admin/index.js';
+export {
+  configSchema,
+  resolveConfig,
+  ConfigError,
+  parseDuration,
+  type TesseraConfig,
+  type TesseraConfigInput,
+  type KeysConfig,
+  type OperationsConfig,
+  type ServerConfig,
+  type StoreConfig,
+  type TtlConfig,
+} from './config/index.js';
+export { builtinGrants, clientCredentials, defineGrant, type Grant, type GrantDeps, type GrantRequest, type TokenResponse } from './grants/index.js';
+export type { ClientAuthenticator, ClientAuthInput, PresentedCredentials } from './client-auth/index.js';
+export { PATHS } from './endpoints/discovery.js';
+export { KeyManager, type KeyListing, type KeyManagerOptions } from './keys/index.js';

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { duration } from '../config/duration.js';
+import { isResourceIndicator } from '../grants/resource.js';
+import { isScopeToken } from '../grants/scope.js';
+
+/** Grant types RFC 9700 forbids (§2.1.2 implicit, §2.4 password); refused with the reason. */
+const FORBIDDEN_GRANTS: Readonly<Record<string, string>> = {
+  password: 'the resource owner password grant MUST NOT be used (RFC 9700 §2.4)',
+  implicit: 'the implicit grant is not supported (RFC 9700 §2.1.2)',
+};
+
+const scopeList = z
+  .array(z.string())
+  .max(200)
+  .default([])
+  .superRefine((scopes, ctx) => {
+    for (const scope of scopes) {
+      if (!isScopeToken(scope)) ctx.addIssue({ code: 'custom', message: `"${scope}" is not a valid scope (RFC 6749 §3.3)` });
+    }
+  });
+
+const resourceIndicator = z
+  .string()
+  .refine(isResourceIndicator, { message: 'must be an absolute URI without a fragment (RFC 8707 §2)' });
+
+/** A redirect URI: absolute, no fragment (RFC 6749 §3.1.2); http only for loopback (RFC 9700 §2.6, RFC 8252 §7.3). */
+const redirectUri = z.string().superRefine((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not an absolute URI` });
+    return;
+  }
+  if (url.hash || value.includes('#')) ctx.addIssue({ code: 'custom', message: `"${value}" must not contain a fragment (RFC 6749 §3.1.2)` });
+  if (url.protocol === 'http:' && !['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname)) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" must use https (http only for loopback, RFC 9700 §2.6)` });
+  }
+});
+
+export function clientInputSchema(knownGrantTypes: readonly string[]) {
+  return z.object({
+    name: z.string().trim().min(1, 'name is required').max(200),
+    grantTypes: z
+      .array(z.string())
+      .default(['client_credentials'])
+      .superRefine((grants, ctx) => {
+        for (const grant of grants) {
+          const forbidden = FORBIDDEN_GRANTS[grant];
+          if (forbidden !== undefined) ctx.addIssue({ code: 'custom', message: forbidden });
+          else if (!knownGrantTypes.includes(grant)) {
+            ctx.addIssue({ code: 'custom', message: `unknown grant type "${grant}" (supported: ${knownGrantTypes.join(', ')})` });
+          }
+        }
+      }),
+    scopes: scopeList,
+    resources: z.array(resourceIndicator).max(100).default([]),
+    authMethod: z.enum(['client_secret_basic', 'client_secret_post']).default('client_secret_basic'),
+    redirectUris: z.array(redirectUri).max(50).default([]),
+  });
+}
+
+export function resourceInputSchema(ttl: { accessTokenDefault: number; accessTokenMax: number }) {
+  return z.object({
+    id: resourceIndicator,
+    name: z.string().trim().min(1).max(200).optional(),
+    tokenFormat: z.enum(['jwt', 'opaque']).default('jwt'),
+    ttl: duration({ min: 60, max: ttl.accessTokenMax }).default(ttl.accessTokenDefault),
+    scopes: scopeList,
+  });
+}
+
+export type CreateClientInput = z.input<ReturnType<typeof clientInputSchema>>;
+export type CreateResourceInput = z.input<ReturnType<typeof resourceInputSchema>>;

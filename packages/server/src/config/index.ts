@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { keysSchema } from './keys.js';
+import { operationsSchema } from './operations.js';
+import { issuerSchema, serverSchema } from './server.js';
+import { storeSchema } from './store.js';
+import { ttlSchema } from './ttl.js';
+
+export { parseDuration } from './duration.js';
+export type { KeysConfig } from './keys.js';
+export type { OperationsConfig } from './operations.js';
+export type { ServerConfig } from './server.js';
+export type { StoreConfig } from './store.js';
+export type { TtlConfig } from './ttl.js';
+
+/**
+ * The whole configuration: one schema holding types, defaults, validation and documentation
+ * (`.describe()`), split per area. Each endpoint or grant receives only the slice it reads.
+ */
+export const configSchema = z
+  .object({
+    issuer: issuerSchema,
+    dev: z.boolean().default(false).describe('Development mode: relaxed defaults, loud warnings'),
+    server: serverSchema.prefault({}),
+    store: storeSchema,
+    keys: keysSchema,
+    ttl: ttlSchema,
+    operations: operationsSchema,
+  })
+  .superRefine((config, ctx) => {
+    // A resource server may cache the JWKS for max-age; a key must be visible that long before it
+    // signs, or fresh tokens fail against a cached JWKS (OIDC Core §10.1.1).
+    if (config.keys.publishAhead < config.keys.jwksCacheMaxAge) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['keys', 'publishAhead'],
+        message: `must be at least keys.jwksCacheMaxAge (${config.keys.jwksCacheMaxAge}s)`,
+      });
+    }
+    if (config.keys.rotationPeriod < config.keys.publishAhead) {
+      ctx.addIssue({ code: 'custom', path: ['keys', 'rotationPeriod'], message: 'must be at least keys.publishAhead' });
+    }
+    // A retired key must outlive every token it signed, or valid tokens stop verifying.
+    if (config.keys.retainAfterRetire < config.ttl.accessTokenMax) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['keys', 'retainAfterRetire'],
+        message: `must be at least ttl.accessTokenMax (${config.ttl.accessTokenMax}s)`,
+      });
+    }
+    if (config.ttl.accessTokenDefault > config.ttl.accessTokenMax) {
+      ctx.addIssue({ code: 'custom', path: ['ttl', 'accessTokenDefault'], message: 'must not exceed ttl.accessTokenMax' });
+    }
+    if (!config.dev && config.store.kind === 'memory') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['store'],
+        message: 'the memory store loses every token on restart; use sqlite or postgres, or set dev: true',
+      });
+    }
+  });
+
+/** What callers write: durations as seconds or strings, most fields optional. */
+export type TesseraConfigInput = z.input<typeof configSchema>;
+/** The validated, defaulted configuration. */
+export type TesseraConfig = z.output<typeof configSchema>;
+
+/** Thrown by {@link resolveConfig}; `message` lists every problem with its path. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly issues: { path: string; message: string }[]) {
+    super(`invalid Tessera configuration:\n${issues.map((i) => `  - ${i.path || '(root)'}: ${i.message}`).join('\n')}`);
+  }
+}
+
+/**
+ * Validate and default a configuration. Fails fast with every problem listed, so a bad deployment
+ * stops at start instead of at its first request.
+ */
+export function resolveConfig(input: unknown): TesseraConfig {
+  const result = configSchema.safeParse(input);
+  if (result.success) return result.data;
+  throw new ConfigError(result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })));
+}

@@ -1,0 +1,94 @@
+import type { FastifyReply } from 'fastify';
+import type { RevocationStore, TokenStore } from '@tessera/store';
+import type { AuthenticateClient } from '../client-auth/index.js';
+import { temporarilyUnavailable, unsupportedTokenType } from '../errors.js';
+import { NO_STORE_CORS } from '../http/headers.js';
+import type { PostEndpoint } from '../http/routes.js';
+import type { ActiveToken, FindActiveToken } from '../tokens/inspect.js';
+import { authenticateClientStep, callerOf, rejectCredentialsInQuery, requireTokenParam, type EndpointContext } from './context.js';
+import type { Step } from './steps.js';
+
+export interface RevokeContext extends EndpointContext {
+  tokenValue?: string;
+  token?: ActiveToken;
+}
+
+const HINTS = new Set(['access_token', 'refresh_token']);
+
+/** RFC 7009 §2.2.1: a hint naming a type we do not revoke is `unsupported_token_type`. */
+function checkTokenTypeHint(ctx: RevokeContext): void {
+  const hint = ctx.params.get('token_type_hint');
+  if (hint !== undefined && !HINTS.has(hint)) throw unsupportedTokenType(`token_type_hint "${hint.slice(0, 40)}" is not supported`);
+}
+
+/**
+ * RFC 7009 §2.2.1: when the store cannot answer, the token may still be valid; say so with 503 and
+ * `Retry-After` rather than a 200 that would claim it is gone.
+ */
+function unavailable(cause: unknown): never {
+  throw temporarilyUnavailable('revocation could not be completed, retry later', { cause, headers: { 'retry-after': '5' } });
+}
+
+/** Find the token; unknown, expired and already revoked tokens simply stay undefined (→ 200). */
+function findToken(find: FindActiveToken): Step<RevokeContext> {
+  return async function findToken(ctx) {
+    ctx.token = await find(ctx.tokenValue!).catch(unavailable);
+  };
+}
+
+/**
+ * Revoke it if the caller owns it (RFC 7009 §2.1: the server "verifies whether the token was issued
+ * to the client making the revocation request"; if not, it refuses — and we answer 200 all the same,
+ * so the request reveals nothing). JWTs go to the revocation list until their `exp`; opaque tokens are
+ * marked revoked; a refresh token takes its whole grant with it (§2.1 "SHOULD").
+ */
+function revokeOwnedToken(deps: {
+  tokens: Pick<TokenStore, 'revoke' | 'revokeByGrant'>;
+  revocations: Pick<RevocationStore, 'add'>;
+  now: () => number;
+}): Step<RevokeContext> {
+  return async function revokeOwnedToken(ctx) {
+    const token = ctx.token;
+    const caller = callerOf(ctx);
+    if (token === undefined || token.clientId !== caller.clientId) return;
+    const at = new Date(deps.now());
+    try {
+      if (token.format === 'jwt') {
+        await deps.revocations.add({ jti: token.jti, clientId: token.clientId, expiresAt: new Date(token.exp * 1000), revokedAt: at, reason: 'client_request' });
+      } else {
+        await deps.tokens.revoke(token.hash!, at);
+        if (token.kind === 'refresh_token' && token.grantId !== null) await deps.tokens.revokeByGrant(token.grantId, at);
+      }
+    } catch (error) {
+      unavailable(error);
+    }
+    ctx.request.log.info({ jti: token.jti, client: caller.clientId, format: token.format }, 'token revoked');
+  };
+}
+
+/** `POST /revoke` (RFC 7009). */
+export function revocationEndpoint(deps: {
+  path: string;
+  authenticate: AuthenticateClient;
+  find: FindActiveToken;
+  tokens: Pick<TokenStore, 'revoke' | 'revokeByGrant'>;
+  revocations: Pick<RevocationStore, 'add'>;
+  now: () => number;
+}): PostEndpoint<RevokeContext> {
+  return {
+    path: deps.path,
+    steps: [
+      rejectCredentialsInQuery,
+      authenticateClientStep(deps.authenticate),
+      requireTokenParam,
+      checkTokenTypeHint,
+      findToken(deps.find),
+      revokeOwnedToken(deps),
+    ],
+    context: (request, params) => ({ request, params, client: undefined }),
+    // RFC 7009 §2.2: 200, the body is ignored by clients; send none.
+    respond(_ctx: RevokeContext, reply: FastifyReply) {
+      reply.code(200).headers(NO_STORE_CORS).send();
+    },
+  };
+}

@@ -1,0 +1,162 @@
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { DestinationStream, Logger } from 'pino';
+import { openStorage, type ClientRecord, type ResourceRecord, type Storage } from '@tessera/store';
+import { parseMasterKey } from '@tessera/token';
+import { createAdmin, type Admin } from './admin/index.js';
+import { TtlCache } from './cache/ttl-cache.js';
+import { clientSecretBasic, clientSecretPost, createClientAuthentication } from './client-auth/index.js';
+import { resolveConfig, type TesseraConfig, type TesseraConfigInput } from './config/index.js';
+import { buildMetadata, PATHS, registerDiscovery } from './endpoints/discovery.js';
+import { registerHealth } from './endpoints/health.js';
+import { introspectionEndpoint } from './endpoints/introspect.js';
+import { registerJwks } from './endpoints/jwks.js';
+import { revocationEndpoint } from './endpoints/revoke.js';
+import { tokenEndpoint } from './endpoints/token/index.js';
+import { builtinGrants, type Grant } from './grants/index.js';
+import { createApp } from './http/app.js';
+import { createLogger } from './http/logger.js';
+import { registerPostEndpoint } from './http/routes.js';
+import { KeyManager } from './keys/index.js';
+import { startPruning } from './maintenance/prune.js';
+import { createAccessTokenIssuer } from './tokens/access-token.js';
+import { createTokenInspector } from './tokens/inspect.js';
+
+/** Options of {@link createTessera}. Only `config` is required. */
+export interface TesseraOptions {
+  /** Validated by {@link resolveConfig}; a bad value stops startup with every problem listed. */
+  config: TesseraConfigInput;
+  /** An open storage to use instead of opening `config.store`. The caller keeps ownership (and closes it). */
+  storage?: Storage;
+  /** Clock in epoch ms (tests freeze it). */
+  now?: () => number;
+  /** A pino logger to use; otherwise one is created at `config.server.logLevel`. */
+  logger?: Logger;
+  /** Where the created logger writes (tests capture it); default stdout. */
+  logStream?: DestinationStream;
+  /** Grant types offered at /token; default {@link builtinGrants}. */
+  grants?: readonly Grant[];
+}
+
+/** A running (not yet listening) authorization server. */
+export interface Tessera {
+  /** The Fastify instance; `app.inject()` serves requests in-process. */
+  readonly app: FastifyInstance;
+  readonly storage: Storage;
+  readonly keys: KeyManager;
+  /** Client and resource management; changes are visible to this server at once. */
+  readonly admin: Admin;
+  readonly config: TesseraConfig;
+  /** Start listening on `config.server.host:port`; resolves to the base URL actually bound. */
+  listen(): Promise<string>;
+  /** Stop timers, close the HTTP server, and close the storage if Tessera opened it. */
+  close(): Promise<void>;
+}
+
+/**
+ * Build an authorization server: validate the config, open and migrate the storage, load (or create)
+ * the signing keys, and assemble the HTTP endpoints. Nothing listens until {@link Tessera.listen}.
+ */
+export async function createTessera(options: TesseraOptions): Promise<Tessera> {
+  const config = resolveConfig(options.config);
+  const now = options.now ?? Date.now;
+  const logger = options.logger ?? createLogger({ level: config.server.logLevel, stream: options.logStream });
+  const masterKey = typeof config.keys.masterKey === 'string' ? parseMasterKey(config.keys.masterKey) : config.keys.masterKey;
+
+  const ownsStorage = options.storage === undefined;
+  const storage = options.storage ?? (await openStorage(config.store.kind === 'memory' ? { kind: 'memory', now } : config.store));
+  const stopTimers: (() => void)[] = [];
+  try {
+    if (storage.kind === 'memory') logger.warn('memory storage: every client, key and token is lost on exit (dev/test only)');
+    await storage.migrate();
+
+    const keys = new KeyManager({
+      store: storage.keys,
+      masterKey,
+      algs: [config.keys.accessTokenAlg],
+      policy: {
+        rotationPeriod: config.keys.rotationPeriod,
+        publishAhead: config.keys.publishAhead,
+        retainAfterRetire: config.keys.retainAfterRetire,
+      },
+      now,
+      log: logger.child({ component: 'keys' }),
+    });
+    await keys.init();
+    keys.startTimer(config.keys.tickInterval * 1000);
+    stopTimers.push(() => keys.stop());
+
+    const cacheMs = config.operations.clientCacheTtl * 1000;
+    const cacheOptions = { ttlMs: cacheMs, negativeTtlMs: Math.min(cacheMs, 1000), now };
+    const clients = new TtlCache<ClientRecord>({ ...cacheOptions, load: (id) => storage.clients.get(id) });
+    const resources = new TtlCache<ResourceRecord>({ ...cacheOptions, load: (id) => storage.resources.get(id) });
+
+    const grants = options.grants ?? builtinGrants;
+    const admin = createAdmin(storage, {
+      now,
+      ttl: config.ttl,
+      grantTypes: grants.map((g) => g.grantType),
+      onChange: (kind, id) => (kind === 'client' ? clients : resources).invalidate(id),
+    });
+
+    const authenticators = [clientSecretBasic, clientSecretPost];
+    const authenticate = createClientAuthentication({ lookup: (id) => clients.get(id), authenticators });
+    const find = createTokenInspector({ issuer: config.issuer, keys, tokens: storage.tokens, revocations: storage.revocations, now });
+    const issueAccessToken = createAccessTokenIssuer({
+      issuer: config.issuer,
+      alg: config.keys.accessTokenAlg,
+      keys,
+      tokens: storage.tokens,
+      now,
+    });
+
+    const repeatable = new Set(grants.flatMap((g) => g.repeatable ?? []));
+    const app = createApp({ server: config.server, logger, repeatable });
+    registerDiscovery(
+      app,
+      buildMetadata({ issuer: config.issuer, grantTypes: grants.map((g) => g.grantType), authMethods: authenticators.map((a) => a.method) }),
+    );
+    registerJwks(app, { keys, cacheMaxAge: config.keys.jwksCacheMaxAge });
+    registerHealth(app, { storage, keys, alg: config.keys.accessTokenAlg });
+    registerPostEndpoint(
+      app,
+      tokenEndpoint({ path: PATHS.token, grants, authenticate, grantDeps: { lookupResource: (id) => resources.get(id), issueAccessToken } }),
+    );
+    registerPostEndpoint(app, introspectionEndpoint({ path: PATHS.introspection, issuer: config.issuer, authenticate, find }));
+    registerPostEndpoint(
+      app,
+      revocationEndpoint({ path: PATHS.revocation, authenticate, find, tokens: storage.tokens, revocations: storage.revocations, now }),
+    );
+
+    stopTimers.push(startPruning({ storage, intervalMs: config.operations.pruneInterval * 1000, now, log: logger }));
+    await app.ready();
+
+    let closed = false;
+    return {
+      app,
+      storage,
+      keys,
+      admin,
+      config,
+      async listen() {
+        await app.listen({ host: config.server.host, port: config.server.port });
+        const address = app.server.address() as AddressInfo;
+        const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+        const url = `http://${host}:${address.port}`;
+        logger.info({ url, issuer: config.issuer, store: storage.kind, alg: config.keys.accessTokenAlg }, 'tessera listening');
+        return url;
+      },
+      async close() {
+        if (closed) return;
+        closed = true;
+        for (const stop of stopTimers) stop();
+        await app.close();
+        if (ownsStorage) await storage.close();
+      },
+    };
+  } catch (error) {
+    for (const stop of stopTimers) stop();
+    if (ownsStorage) await storage.close().catch(() => undefined);
+    throw error;
+  }
+}

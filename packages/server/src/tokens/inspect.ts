@@ -1,0 +1,103 @@
+import type { RevocationStore, TokenStore } from '@tessera/store';
+import { hashSecret, verifyJwt, type JwtPayload } from '@tessera/token';
+import type { KeySource } from './key-source.js';
+
+/** An access or refresh token that is valid right now, described in one shape for both formats. */
+export interface ActiveToken {
+  format: 'jwt' | 'opaque';
+  kind: 'access_token' | 'refresh_token';
+  jti: string;
+  clientId: string;
+  subject: string;
+  audience: string[];
+  /** Space-delimited. */
+  scope: string;
+  /** Seconds since the epoch. */
+  iat: number;
+  exp: number;
+  nbf?: number;
+  /** Store key of an opaque token. */
+  hash?: string;
+  grantId: string | null;
+}
+
+export type FindActiveToken = (value: string) => Promise<ActiveToken | undefined>;
+
+const JWT_SHAPE = /^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+const OPAQUE_SHAPE = /^[A-Za-z0-9_-]{16,256}$/;
+
+/**
+ * Find a token we issued that is still active: signature/hash known, not expired, not revoked.
+ * Anything else (garbage, foreign, expired, revoked) is `undefined`: introspection answers
+ * `{"active":false}` (RFC 7662 §2.2) and revocation answers 200 (RFC 7009 §2.2) without telling why.
+ */
+export function createTokenInspector(deps: {
+  issuer: string;
+  keys: Pick<KeySource, 'verificationKey'>;
+  tokens: Pick<TokenStore, 'get'>;
+  revocations: Pick<RevocationStore, 'get'>;
+  now: () => number;
+}): FindActiveToken {
+  const { issuer, keys, tokens, revocations, now } = deps;
+  const getKey = (kid: string | undefined, alg: string) => keys.verificationKey(kid, alg);
+
+  async function findJwt(value: string): Promise<ActiveToken | undefined> {
+    let payload: JwtPayload;
+    try {
+      payload = verifyJwt(value, { typ: 'at+jwt', getKey }).payload;
+    } catch {
+      return undefined;
+    }
+    const token = describeJwt(payload, issuer, Math.floor(now() / 1000));
+    if (token === undefined) return undefined;
+    return (await revocations.get(token.jti)) === undefined ? token : undefined;
+  }
+
+  async function findOpaque(value: string): Promise<ActiveToken | undefined> {
+    const hash = hashSecret(value);
+    const record = await tokens.get(hash);
+    if (record === undefined || record.revokedAt !== null || record.expiresAt.getTime() <= now()) return undefined;
+    return {
+      format: 'opaque',
+      kind: record.kind,
+      jti: record.jti,
+      clientId: record.clientId,
+      subject: record.subject,
+      audience: record.audience,
+      scope: record.scope.join(' '),
+      iat: Math.floor(record.issuedAt.getTime() / 1000),
+      exp: Math.floor(record.expiresAt.getTime() / 1000),
+      hash,
+      grantId: record.grantId,
+    };
+  }
+
+  return function findActiveToken(value) {
+    if (JWT_SHAPE.test(value)) return findJwt(value);
+    if (OPAQUE_SHAPE.test(value)) return findOpaque(value);
+    return Promise.resolve(undefined);
+  };
+}
+
+/** Check the claims our own access tokens always carry (RFC 9068 §2.2) and that it is current. */
+function describeJwt(payload: JwtPayload, issuer: string, nowSeconds: number): ActiveToken | undefined {
+  const { iss, sub, aud, exp, iat, nbf, jti, client_id: clientId, scope } = payload;
+  if (iss !== issuer || typeof sub !== 'string' || typeof jti !== 'string' || typeof clientId !== 'string') return undefined;
+  if (typeof exp !== 'number' || typeof iat !== 'number' || exp <= nowSeconds) return undefined;
+  if (nbf !== undefined && (typeof nbf !== 'number' || nbf > nowSeconds)) return undefined;
+  const audience = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud.filter((a) => typeof a === 'string') : [];
+  if (audience.length === 0) return undefined;
+  return {
+    format: 'jwt',
+    kind: 'access_token',
+    jti,
+    clientId,
+    subject: sub,
+    audience,
+    scope: typeof scope === 'string' ? scope : '',
+    iat,
+    exp,
+    ...(nbf === undefined ? {} : { nbf }),
+    grantId: null,
+  };
+}
