@@ -25,8 +25,10 @@ export interface Guard {
    * the hot path, with no promise allocated). Throws/rejects GuardError. Adapters use this.
    */
   check(request: RequestLike, requirements?: Requirements): AuthResult | Promise<AuthResult>;
-  /** Validate a bare token (no request). Sync when possible, like {@link Guard.check}. */
-  authenticate(token: string, requirements?: Requirements): AuthResult | Promise<AuthResult>;
+  /** Validate a bare token (no request); always a promise. */
+  verifyToken(token: string, requirements?: Requirements): Promise<AuthResult>;
+  /** Validate a bare token; sync when possible, like {@link Guard.check} (the benchmark's entry point). */
+  checkToken(token: string, requirements?: Requirements): AuthResult | Promise<AuthResult>;
   /** Remember a revocation (by jti, session, subject or device) until `until` (s). See DenyEntry. */
   deny(entry: DenyEntry): void;
   /** The WWW-Authenticate value for an error, or the bare challenge (no credentials). */
@@ -131,7 +133,10 @@ export function createGuard(options: GuardOptions): Guard {
     async verify(request, requirements) {
       return guard.check(request, requirements);
     },
-    authenticate(token, requirements) {
+    async verifyToken(token, requirements) {
+      return authenticateWith(token, routeCheck(requirements));
+    },
+    checkToken(token, requirements) {
       return authenticateWith(token, routeCheck(requirements));
     },
     deny(entry) {

@@ -32,7 +32,8 @@ export class IntrospectionClient {
 
   constructor(private readonly options: IntrospectionClientOptions) {
     this.cache = new ExpiringLru(options.maxEntries);
-    const basic = `${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`;
+    const form = (value: string) => new URLSearchParams({ v: value }).toString().slice(2);
+    const basic = `${form(options.clientId)}:${form(options.clientSecret)}`;
     this.authorization = `Basic ${Buffer.from(basic).toString('base64')}`;
   }
 

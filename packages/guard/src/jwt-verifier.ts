@@ -41,6 +41,8 @@ export class JwtVerifier {
   /** Verify synchronously; returns a marker when the keys must be loaded or refreshed first. Throws GuardError. */
   verify(token: string, nowMs: number): AuthResult | typeof NEEDS_KEYS | typeof UNKNOWN_KID {
     const nowSeconds = Math.floor(nowMs / 1000);
+    if (!this.keys.isLoaded) return NEEDS_KEYS;
+    this.keys.refreshIfStale();
     const cacheKey = this.cache === undefined ? '' : createHash('sha256').update(token).digest('base64url');
     if (this.cache !== undefined) {
       const hit = this.cache.get(cacheKey, nowMs);
@@ -50,8 +52,6 @@ export class JwtVerifier {
         return hit.result;
       }
     }
-    if (!this.keys.isLoaded) return NEEDS_KEYS;
-    this.keys.refreshIfStale();
     let claims: AccessTokenClaims;
     try {
       claims = verifyJwt(token, this.verifyOptions).payload as AccessTokenClaims;
