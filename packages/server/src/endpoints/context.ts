@@ -29,6 +29,15 @@ export function rejectCredentialsInQuery(ctx: EndpointContext): void {
   }
 }
 
+/**
+ * Outside /token (where a grant may declare `resource` repeatable, RFC 8707) no parameter may repeat:
+ * the parser lets declared names through, this step refuses them here.
+ */
+export function rejectRepeatedParams(ctx: EndpointContext): void {
+  const repeated = ctx.params.repeatedNames()[0];
+  if (repeated !== undefined) throw invalidRequest(`parameter "${repeated}" is repeated`);
+}
+
 /** Authenticate the calling client (see client-auth/) and record it in the context. */
 export function authenticateClientStep(authenticate: AuthenticateClient): Step<EndpointContext> {
   return function authenticateClient(ctx) {

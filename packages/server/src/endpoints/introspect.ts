@@ -4,7 +4,14 @@ import type { AuthenticateClient } from '../client-auth/index.js';
 import { NO_STORE_CORS } from '../http/headers.js';
 import type { PostEndpoint } from '../http/routes.js';
 import type { ActiveToken, FindActiveToken } from '../tokens/inspect.js';
-import { authenticateClientStep, callerOf, rejectCredentialsInQuery, requireTokenParam, type EndpointContext } from './context.js';
+import {
+  authenticateClientStep,
+  callerOf,
+  rejectCredentialsInQuery,
+  rejectRepeatedParams,
+  requireTokenParam,
+  type EndpointContext,
+} from './context.js';
 import type { Step } from './steps.js';
 
 export interface IntrospectContext extends EndpointContext {
@@ -62,7 +69,13 @@ export function introspectionEndpoint(deps: {
   const { issuer } = deps;
   return {
     path: deps.path,
-    steps: [rejectCredentialsInQuery, authenticateClientStep(deps.authenticate), requireTokenParam, findToken(deps.find)],
+    steps: [
+      rejectCredentialsInQuery,
+      rejectRepeatedParams,
+      authenticateClientStep(deps.authenticate),
+      requireTokenParam,
+      findToken(deps.find),
+    ],
     context: (request, params) => ({ request, params, client: undefined }),
     respond(ctx: IntrospectContext, reply: FastifyReply) {
       reply.code(200).headers(NO_STORE_CORS).send(ctx.token === undefined ? INACTIVE : describeToken(ctx.token, issuer));

@@ -5,7 +5,14 @@ import { temporarilyUnavailable, unsupportedTokenType } from '../errors.js';
 import { NO_STORE_CORS } from '../http/headers.js';
 import type { PostEndpoint } from '../http/routes.js';
 import type { ActiveToken, FindActiveToken } from '../tokens/inspect.js';
-import { authenticateClientStep, callerOf, rejectCredentialsInQuery, requireTokenParam, type EndpointContext } from './context.js';
+import {
+  authenticateClientStep,
+  callerOf,
+  rejectCredentialsInQuery,
+  rejectRepeatedParams,
+  requireTokenParam,
+  type EndpointContext,
+} from './context.js';
 import type { Step } from './steps.js';
 
 export interface RevokeContext extends EndpointContext {
@@ -79,6 +86,7 @@ export function revocationEndpoint(deps: {
     path: deps.path,
     steps: [
       rejectCredentialsInQuery,
+      rejectRepeatedParams,
       authenticateClientStep(deps.authenticate),
       requireTokenParam,
       checkTokenTypeHint,
