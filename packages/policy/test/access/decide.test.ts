@@ -3,6 +3,7 @@ import {
   DEFAULT_POLICIES,
   DEVICE_TRUST_POLICIES,
   PolicyEngine,
+  TESSERA_SCHEMA,
   defaultProfiles,
   describeAccessReason,
   devicePosture,
@@ -60,15 +61,39 @@ forbid (principal, action, resource) when { 9223372036854775807 + (if context.sc
     expect(decision.errors.join()).toMatch(/overflow/);
   });
 
-  it('denies with policy_request_invalid, never throws, when the request is malformed', () => {
-    const engine = PolicyEngine.fromText(DEFAULT_POLICIES);
-    const malformed = [
-      request({ scopes: [42 as unknown as string] }),
-      request({ audience: undefined as unknown as string }),
-      request({ action: 'delete' as 'token' }),
-      request({ action: 'authorize', user: undefined }),
-    ];
-    for (const bad of malformed) expect(engine.decide(bad)).toMatchObject({ decision: 'deny', reasons: ['policy_request_invalid'] });
+  const malformed: [string, AccessRequest][] = [
+    ['a scope that is not a string', request({ scopes: [42 as unknown as string] })],
+    ['no audience', request({ audience: undefined as unknown as string })],
+    ['an action outside the schema', request({ action: 'delete' as 'token' })],
+    ['authorize without a user', request({ action: 'authorize', user: undefined })],
+    ['a user without an id', request({ user: { id: '' } })],
+    ['a device whose compliance is a string', request({ device: { id: 'd', platform: 'ios', compliant: 'yes' as unknown as boolean, bound: true, reasons: [] } })],
+    ['a device with a non-boolean jailbreak signal', request({ device: { id: 'd', platform: 'ios', compliant: true, bound: true, reasons: [], jailbroken: 'no' as unknown as boolean } })],
+    ['null instead of a request', null as unknown as AccessRequest],
+  ];
+  for (const validateRequests of [true, false]) {
+    const engine = PolicyEngine.fromText(DEFAULT_POLICIES, undefined, { validateRequests });
+    it.each(malformed)(`denies %s with policy_request_invalid, never throws (validateRequests: ${validateRequests})`, (_d, bad) => {
+      const decision = engine.decide(bad);
+      expect(decision).toMatchObject({ decision: 'deny', reasons: ['policy_request_invalid'] });
+      expect(decision.errors.length).toBe(1);
+    });
+  }
+
+  it('lets Cedar\'s own request validation refuse what the JS shape check lets through (wrong principal type for authorize)', () => {
+    const engine = PolicyEngine.fromText(DEFAULT_POLICIES, `${TESSERA_SCHEMA.replace('principal: [User],', 'principal: [Client],')}`);
+    const decision = engine.decide(request({ action: 'authorize' }));
+    expect(decision).toMatchObject({ decision: 'deny', reasons: ['policy_request_invalid'] });
+    expect(decision.errors.join()).toMatch(/principal/);
+  });
+
+  it('decides the same with and without Cedar request validation on well-formed requests', () => {
+    const a = PolicyEngine.fromText(DEVICE_TRUST_POLICIES);
+    const b = PolicyEngine.fromText(DEVICE_TRUST_POLICIES, undefined, { validateRequests: false });
+    const device = { id: 'd', platform: 'android', compliant: false, bound: true, reasons: ['os_outdated'], jailbroken: true };
+    for (const req of [request(), request({ audience: 'payroll-api' }), request({ audience: 'payroll-api', device }), request({ user: undefined, grantType: 'client_credentials' })]) {
+      expect(b.decide(req)).toEqual(a.decide(req));
+    }
   });
 
   it('describes shipped reason codes and falls back for operator-defined ones', () => {
