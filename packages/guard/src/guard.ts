@@ -29,6 +29,11 @@ export interface Guard {
   verifyToken(token: string, requirements?: Requirements): Promise<AuthResult>;
   /** Validate a bare token; sync when possible, like {@link Guard.check} (the benchmark's entry point). */
   checkToken(token: string, requirements?: Requirements): AuthResult | Promise<AuthResult>;
+  /**
+   * Validate route requirements now (TypeError on a bad one, STYLE A11) and compile them once; pass
+   * the same object to check/verify afterwards. Adapters call it at route registration.
+   */
+  prepare(requirements: Requirements): Requirements;
   /** Remember a revocation (by jti, session, subject or device) until `until` (s). See DenyEntry. */
   deny(entry: DenyEntry): void;
   /** The WWW-Authenticate value for an error, or the bare challenge (no credentials). */
@@ -138,6 +143,10 @@ export function createGuard(options: GuardOptions): Guard {
     },
     checkToken(token, requirements) {
       return authenticateWith(token, routeCheck(requirements));
+    },
+    prepare(requirements) {
+      routeCheck(requirements);
+      return requirements;
     },
     deny(entry) {
       denyList.add(entry);

@@ -7,3 +7,7 @@ export type { DenyEntry } from './deny-list.js';
 export type { RequestLike, HeaderBag } from './extract.js';
 export type { FetchLike } from './http.js';
 export { SUPPORTED_ALGORITHMS, DEFAULT_ALGORITHMS, type JwsAlgorithm } from './algorithms.js';
+export { fastifyGuard, type FastifyGuardOptions } from './adapters/fastify.js';
+export { expressGuard, type ExpressLikeRequest, type ExpressLikeResponse } from './adapters/express.js';
+export { honoGuard, type GuardVariables, type HonoLikeContext } from './adapters/hono.js';
+export { errorResponse, type ErrorResponse } from './adapters/response.js';
