@@ -17,6 +17,11 @@ export interface PostgresStorageOptions {
   schema?: string;
   /** Extra `pg.Pool` settings (size, timeouts, TLS). `connectionString`, `options` and `types` are ours. */
   pool?: Omit<pg.PoolConfig, 'connectionString' | 'options' | 'types'>;
+  /**
+   * Commit the `tokens.put` calls of one event-loop turn as one multi-row INSERT (default true): one
+   * WAL flush for many tokens. Each promise still resolves only after its row is committed.
+   */
+  groupCommit?: boolean;
   /** Clock for replay-marker expiry, epoch ms. Defaults to `Date.now`. */
   now?: () => number;
 }
@@ -62,6 +67,7 @@ export function createPostgresStorage(options: PostgresStorageOptions): Storage 
   return createSqlStorage({
     kind: 'postgres',
     db,
+    groupCommit: options.groupCommit ?? true,
     now: options.now ?? Date.now,
     migrate: async () => migratePostgres(db, schema),
     close: async () => db.destroy(),

@@ -5,7 +5,10 @@ import type { RevocationRecord, Storage, TokenRecord } from './contracts/index.j
 import { migrations, migrationsTable } from './sql/migrations.js';
 import { revocationFromRow, tokenFromRow, tokenToRow } from './sql/schema.js';
 import type { Database, RevocationRow, TokenRow } from './sql/schema.js';
+import { groupCommit } from './sql/group-commit.js';
 import { createSqlStorage } from './sql/storage.js';
+
+const MAX_BATCH = 500;
 
 /** Options for {@link createSqliteStorage}. */
 export interface SqliteStorageOptions {
@@ -25,6 +28,11 @@ export interface SqliteStorageOptions {
    * measure the difference.
    */
   preparedHotPath?: boolean;
+  /**
+   * Commit the `tokens.put` calls of one event-loop turn in one transaction (default true). Each
+   * promise still resolves only after its row is committed; `false` commits every put on its own.
+   */
+  groupCommit?: boolean;
   /** Clock for replay-marker expiry, epoch ms. Defaults to `Date.now`. */
   now?: () => number;
 }
@@ -42,15 +50,17 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
   raw.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
 
+  const batched = options.groupCommit ?? true;
   const storage = createSqlStorage({
     kind: 'sqlite',
     db,
+    groupCommit: batched,
     now: options.now ?? Date.now,
     migrate: async () => migrateSqlite(raw, db),
     close: async () => db.destroy(),
   });
   if (options.preparedHotPath === false) return storage;
-  return withPreparedHotPath(storage, raw);
+  return withPreparedHotPath(storage, raw, batched);
 }
 
 /**
@@ -88,7 +98,7 @@ const TOKEN_COLUMNS = [
  * statements are single autocommit statements, so they never interleave with a Kysely transaction
  * (the adapter only opens one during `migrate()`, synchronously).
  */
-function withPreparedHotPath(storage: Storage, raw: BetterSqlite3.Database): Storage {
+function withPreparedHotPath(storage: Storage, raw: BetterSqlite3.Database, batched: boolean): Storage {
   let statements: ReturnType<typeof prepare> | undefined;
   function prepare() {
     return {
@@ -103,10 +113,26 @@ function withPreparedHotPath(storage: Storage, raw: BetterSqlite3.Database): Sto
   // Prepared lazily: the tables exist only once `migrate()` has run.
   const stmts = () => (statements ??= prepare());
 
+  const insertOne = (record: TokenRecord): Error | undefined =>
+    stmts().putToken.run(tokenToRow(record)).changes === 0 ? new ConflictError('token', record.jti) : undefined;
+  // A batch is one transaction of single-row inserts; a failing row only undoes its own statement.
+  const insertMany = raw.transaction((records: TokenRecord[]) =>
+    records.map((record) => {
+      try {
+        return insertOne(record);
+      } catch (error) {
+        return error instanceof Error ? error : new Error(String(error));
+      }
+    }),
+  );
+  const batch = batched ? groupCommit(insertMany.immediate, MAX_BATCH) : undefined;
+
   const tokens = {
     ...storage.tokens,
     async put(record: TokenRecord): Promise<void> {
-      if (stmts().putToken.run(tokenToRow(record)).changes === 0) throw new ConflictError('token', record.jti);
+      if (batch) return batch.submit(record);
+      const error = insertOne(record);
+      if (error) throw error;
     },
     async get(hash: string): Promise<TokenRecord | undefined> {
       const row = stmts().getToken.get(hash);
@@ -120,5 +146,13 @@ function withPreparedHotPath(storage: Storage, raw: BetterSqlite3.Database): Sto
       return row && revocationFromRow(row);
     },
   };
-  return { ...storage, tokens, revocations };
+  return {
+    ...storage,
+    tokens,
+    revocations,
+    async close() {
+      await batch?.flush();
+      await storage.close();
+    },
+  };
 }

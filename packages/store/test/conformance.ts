@@ -110,6 +110,20 @@ export function runStorageConformance(name: string, harness: StorageHarness): vo
         await expect(s.tokens.put({ ...t, jti: 'other' })).rejects.toBeInstanceOf(ConflictError);
         expect((await s.tokens.get(t.hash))?.jti).toBe(t.jti);
       });
+      it('concurrent puts each resolve once stored; only the duplicates among them reject with ConflictError', async () => {
+        const existing = token();
+        await s.tokens.put(existing);
+        const fresh = Array.from({ length: 10 }, () => token());
+        const results = await Promise.allSettled([
+          ...fresh.map((t) => s.tokens.put(t)),
+          s.tokens.put({ ...fresh[0]!, jti: 'same-hash-same-turn' }),
+          s.tokens.put({ ...existing, jti: 'same-hash-as-stored' }),
+        ]);
+        expect(results.map((r) => r.status)).toEqual([...fresh.map(() => 'fulfilled'), 'rejected', 'rejected']);
+        for (const r of results.slice(10)) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(ConflictError);
+        for (const t of fresh) expect(await s.tokens.get(t.hash)).toEqual(t);
+        expect((await s.tokens.get(existing.hash))?.jti).toBe(existing.jti);
+      });
       it('get returns expired and revoked records so callers can tell why a token is inactive', async () => {
         const expired = token({ expiresAt: new Date(0) });
         const revoked = token({ revokedAt: at(1) });

@@ -67,6 +67,23 @@ describe.skipIf(!url)('postgres atomicity and options', () => {
     }
   });
 
+  it('a put that fails for its own reason (NUL in jsonb) fails alone; its batch neighbours are stored', async () => {
+    const schema = `tessera_t_${randomBytes(6).toString('hex')}`;
+    const s = createPostgresStorage({ url: url!, schema });
+    try {
+      await s.migrate();
+      const good = [token(), token()];
+      const bad = token({ claims: { evil: 'a\u0000b' } });
+      const results = await Promise.allSettled([s.tokens.put(good[0]!), s.tokens.put(bad), s.tokens.put(good[1]!)]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      for (const t of good) expect(await s.tokens.get(t.hash)).toEqual(t);
+      expect(await s.tokens.get(bad.hash)).toBeUndefined();
+    } finally {
+      await s.close();
+      await dropSchema(schema);
+    }
+  });
+
   it('rejects a schema name that is not a plain identifier (it reaches SQL as an identifier)', () => {
     expect(() => createPostgresStorage({ url: url!, schema: 'x"; drop table tokens; --' })).toThrow(TypeError);
   });

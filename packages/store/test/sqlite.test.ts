@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createSqliteStorage } from '../src/index.js';
 import type { Storage } from '../src/index.js';
 import { runStorageConformance } from './conformance.js';
+import { token } from './fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -12,21 +13,56 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 const files = new WeakMap<Storage, string>();
 
-for (const preparedHotPath of [true, false]) {
-  const label = preparedHotPath ? 'prepared hot path' : 'kysely only';
+const variants = [
+  { label: 'prepared hot path, group commit', preparedHotPath: true, groupCommit: true },
+  { label: 'prepared hot path, commit per put', preparedHotPath: true, groupCommit: false },
+  { label: 'kysely only, group commit', preparedHotPath: false, groupCommit: true },
+];
+
+for (const { label, preparedHotPath, groupCommit } of variants) {
   runStorageConformance(`sqlite file (${label})`, {
     create: async () => {
       const filename = join(dir, `t${n++}.db`);
-      const storage = createSqliteStorage({ filename, preparedHotPath });
+      const storage = createSqliteStorage({ filename, preparedHotPath, groupCommit });
       files.set(storage, filename);
       return storage;
     },
     destroy: async (storage) => storage.close(),
-    reopen: async (storage) => createSqliteStorage({ filename: files.get(storage)!, preparedHotPath }),
+    reopen: async (storage) => createSqliteStorage({ filename: files.get(storage)!, preparedHotPath, groupCommit }),
   });
 }
 
 runStorageConformance('sqlite :memory:', {
   create: async () => createSqliteStorage({ filename: ':memory:' }),
   destroy: async (storage) => storage.close(),
+});
+
+describe('sqlite group commit', () => {
+  for (const preparedHotPath of [true, false]) {
+    it(`a put that fails for its own reason fails alone, its neighbours are stored (${preparedHotPath ? 'prepared' : 'kysely'})`, async () => {
+      const s = createSqliteStorage({ filename: join(dir, `t${n++}.db`), preparedHotPath });
+      await s.migrate();
+      const good = [token(), token()];
+      const bad = { ...token(), subject: null as unknown as string }; // NOT NULL violation
+      const results = await Promise.allSettled([s.tokens.put(good[0]!), s.tokens.put(bad), s.tokens.put(good[1]!)]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/NOT NULL/);
+      for (const t of good) expect(await s.tokens.get(t.hash)).toEqual(t);
+      expect(await s.tokens.get(bad.hash)).toBeUndefined();
+      await s.close();
+    });
+  }
+
+  it('close() commits puts still waiting for their turn', async () => {
+    const filename = join(dir, `t${n++}.db`);
+    const s = createSqliteStorage({ filename });
+    await s.migrate();
+    const t = token();
+    const pending = s.tokens.put(t);
+    await s.close();
+    await pending;
+    const again = createSqliteStorage({ filename });
+    expect(await again.tokens.get(t.hash)).toEqual(t);
+    await again.close();
+  });
 });
