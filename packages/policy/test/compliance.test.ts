@@ -87,6 +87,17 @@ describe('evaluateCompliance with the default profiles', () => {
     expect(evaluateCompliance(healthy('android'), profiles.ios, now).compliant).toBe(false);
   });
 
+  it('finds missing signals non-compliant instead of throwing', () => {
+    const result = evaluateCompliance(null as unknown as DeviceSignals, profiles, now);
+    expect(result).toMatchObject({ compliant: false, reasons: [{ code: 'check_error' }] });
+  });
+
+  it('fails freshness closed when the injected clock is not a valid date', () => {
+    const result = evaluateCompliance(healthy('ios'), profiles, new Date(Number.NaN));
+    expect(result.compliant).toBe(false);
+    expect(result.reasons.map((r) => r.code)).toEqual(['report_time_invalid']);
+  });
+
   it('fails a check that throws with check_error instead of throwing', () => {
     const profile = new ComplianceProfile('ios', [
       defineCheck({ id: 'acme.broken', description: 'throws', evaluate: () => { throw new Error('boom'); } }),

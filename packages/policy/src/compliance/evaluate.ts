@@ -36,19 +36,17 @@ export function evaluateCompliance(
   profile: ComplianceProfile | ComplianceProfiles,
   now: Date,
 ): ComplianceResult {
+  if (typeof signals !== 'object' || signals === null) return refused('compliance.signals', 'check_error', now);
   const selected = profile instanceof ComplianceProfile ? profile : profile[signals.platform];
-  if (!selected || selected.platform !== signals.platform) {
-    const unsupported = reason('compliance.platform', 'platform_unsupported');
-    return {
-      compliant: false,
-      reasons: [unsupported],
-      checks: [{ check: 'compliance.platform', result: 'fail', reason: unsupported, blocking: true }],
-      evaluatedAt: now,
-    };
-  }
+  if (!selected || selected.platform !== signals.platform) return refused('compliance.platform', 'platform_unsupported', now);
   const checks = selected.entries().map((entry) => runCheck(entry, signals, now));
   const reasons = checks.flatMap((outcome) => (outcome.blocking && outcome.reason ? [outcome.reason] : []));
   return { compliant: !checks.some((outcome) => outcome.blocking), reasons, checks, evaluatedAt: now };
+}
+
+function refused(check: string, code: 'check_error' | 'platform_unsupported', now: Date): ComplianceResult {
+  const why = reason(check, code);
+  return { compliant: false, reasons: [why], checks: [{ check, result: 'fail', reason: why, blocking: true }], evaluatedAt: now };
 }
 
 const RESULTS = new Set<unknown>(['pass', 'fail', 'not_applicable', 'unknown'] satisfies CheckResult[]);

@@ -24,6 +24,8 @@ export function reportFreshness(options: { maxAgeMs: number; clockSkewMs?: numbe
         return { result: 'fail', reason: 'report_time_invalid' };
       }
       const age = ctx.now.getTime() - reportedAt.getTime();
+      // An invalid injected clock is a caller bug; judge it closed rather than compare against NaN.
+      if (Number.isNaN(age)) return { result: 'fail', reason: 'report_time_invalid' };
       if (age < -clockSkewMs) return { result: 'fail', reason: 'report_time_invalid' };
       return age <= maxAgeMs ? { result: 'pass' } : { result: 'fail', reason: 'report_stale' };
     },
