@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ISSUER, setup, type Fixture } from './helpers.js';
+
+let f: Fixture;
+beforeAll(async () => {
+  f = await setup();
+});
+afterAll(() => f.close());
+
+const get = (url: string, headers: Record<string, string> = {}) => f.tessera.app.inject({ method: 'GET', url, headers });
+
+describe('authorization server metadata (RFC 8414)', () => {
+  it('serves the same document at both well-known paths, with issuer equal to ours (RFC 8414 §3.3)', async () => {
+    const a = await get('/.well-known/oauth-authorization-server');
+    const b = await get('/.well-known/openid-configuration');
+    expect(a.statusCode).toBe(200);
+    expect(a.body).toBe(b.body);
+    expect(a.json()).toEqual({
+      issuer: ISSUER,
+      token_endpoint: `${ISSUER}/token`,
+      jwks_uri: `${ISSUER}/jwks.json`,
+      introspection_endpoint: `${ISSUER}/introspect`,
+      revocation_endpoint: `${ISSUER}/revoke`,
+      grant_types_supported: ['client_credentials'],
+      response_types_supported: [],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    });
+  });
+
+  it('never advertises the implicit or password grants (RFC 9700 §2.1.2, §2.4)', async () => {
+    const metadata = (await get('/.well-known/oauth-authorization-server')).json();
+    expect(metadata.grant_types_supported).not.toContain('password');
+    expect(metadata.grant_types_supported).not.toContain('implicit');
+  });
+
+  it('allows CORS on metadata (checklist C-22)', async () => {
+    expect((await get('/.well-known/openid-configuration')).headers['access-control-allow-origin']).toBe('*');
+  });
+});
+
+describe('JWKS', () => {
+  it('serves public keys only, with Cache-Control max-age from config and an ETag', async () => {
+    const res = await get('/jwks.json');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['cache-control']).toBe('public, max-age=600');
+    expect(res.headers['access-control-allow-origin']).toBe('*');
+    const { keys } = res.json() as { keys: Record<string, unknown>[] };
+    expect(keys.length).toBeGreaterThanOrEqual(1);
+    for (const key of keys) {
+      expect(key).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig', kid: expect.any(String) });
+      expect(key).not.toHaveProperty('d');
+    }
+    expect(res.headers.etag).toMatch(/^"[^"]+"$/);
+  });
+
+  it('answers 304 to a matching If-None-Match', async () => {
+    const first = await get('/jwks.json');
+    const again = await get('/jwks.json', { 'if-none-match': String(first.headers.etag) });
+    expect(again.statusCode).toBe(304);
+    expect(again.body).toBe('');
+  });
+});
+
+describe('health', () => {
+  it('/healthz answers while the process is up', async () => {
+    const res = await get('/healthz');
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('/readyz is ready when storage answers and keys are loaded', async () => {
+    const res = await get('/readyz');
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: 'ready', checks: { storage: 'ok', keys: 'ok' } });
+  });
+
+  it('/readyz answers 503 when the storage does not', async () => {
+    const original = f.storage.ping;
+    f.storage.ping = () => Promise.reject(new Error('connection refused'));
+    try {
+      const res = await get('/readyz');
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toEqual({ status: 'unavailable', checks: { storage: 'down', keys: 'ok' } });
+    } finally {
+      f.storage.ping = original;
+    }
+  });
+});
