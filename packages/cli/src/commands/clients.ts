@@ -9,7 +9,7 @@ const STORAGE_HELP = `storage (same as tessera start): --data DIR (TESSERA_DATA_
   --store sqlite|postgres (TESSERA_STORE), --database-url URL (TESSERA_DATABASE_URL)`;
 
 export const CLIENTS_USAGE = `usage: tessera clients create --name NAME [--grant-types client_credentials] [--scope "a b"]
-                              [--resource URL]… [--json]
+                              [--resource URL]… [--auth-method client_secret_basic|client_secret_post] [--json]
        tessera clients list [--json]
        tessera clients delete CLIENT_ID [--json]
 
@@ -23,6 +23,7 @@ const CREATE_FLAGS = {
   'grant-types': { type: 'string', multiple: true },
   scope: { type: 'string', multiple: true },
   resource: { type: 'string', multiple: true },
+  'auth-method': { type: 'string' },
 } as const;
 
 export async function clientsCommand(argv: string[], io: Io): Promise<number> {
@@ -40,11 +41,16 @@ async function create(argv: string[], io: Io): Promise<number> {
   if (values.help) return io.out(CLIENTS_USAGE), 0;
   const name = str(values, 'name', CLIENTS_USAGE, true);
   const grantTypes = words(values, 'grant-types');
+  const authMethod = str(values, 'auth-method', CLIENTS_USAGE);
+  if (authMethod && authMethod !== 'client_secret_basic' && authMethod !== 'client_secret_post') {
+    throw new UsageError(`--auth-method must be client_secret_basic or client_secret_post, not "${authMethod}"`, CLIENTS_USAGE);
+  }
   const input = {
     name,
     grantTypes: grantTypes.length ? grantTypes : ['client_credentials'],
     scopes: words(values, 'scope'),
     resources: words(values, 'resource'),
+    ...(authMethod ? { authMethod: authMethod as 'client_secret_basic' } : {}),
   };
   const { client, clientSecret } = await withStore(storeSettings(values, io.env, io.cwd), async (s) => (await serverApi()).adminFor(s).createClient(input));
   if (values.json) {

@@ -3,7 +3,7 @@ import type { Io } from '../io.js';
 import { serverApi } from '../lazy.js';
 import { json, table } from '../io.js';
 import { loadMasterKey } from '../master-key.js';
-import { storeSettings } from '../settings.js';
+import { startSettings, storeSettings } from '../settings.js';
 import { withStore } from '../storage.js';
 import type { SigningKeyRecord } from '@tessera/store';
 
@@ -49,10 +49,10 @@ export async function keysCommand(argv: string[], io: Io): Promise<number> {
   if (sub === 'rotate') {
     const { values } = parse(rest, { ...STORAGE_FLAGS, ...JSON_FLAG, immediate: { type: 'boolean' } }, KEYS_USAGE);
     if (values.help) return io.out(KEYS_USAGE), 0;
-    const settings = storeSettings(values, io.env, io.cwd);
-    const keys = await withStore(settings, async (s) => {
-      const masterKey = loadMasterKey(io.env, settings.dataDir, { dev: false, storeHasKeys: true });
-      await (await serverApi()).rotateKeys(s, masterKey.key, { immediate: values.immediate === true });
+    const settings = startSettings(values, io.env, io.cwd);
+    const keys = await withStore(settings.store, async (s) => {
+      const masterKey = loadMasterKey(io.env, settings.store.dataDir, { dev: false, storeHasKeys: true });
+      await (await serverApi()).rotateKeys(s, settings, masterKey.key, { immediate: values.immediate === true });
       return s.keys.list();
     });
     print(io, keys, values.json === true);
