@@ -12,6 +12,8 @@ import {
   totpVerifyPage,
   type RenderedPage,
 } from '../../src/interaction/pages/index.js';
+import { encodeQr } from '../../src/interaction/qr/encode.js';
+import { qrToSvg } from '../../src/interaction/qr/svg.js';
 
 const XSS = '"><script>alert(1)</script>';
 const base = { action: '/interaction/abc/login', csrfToken: 'nonce.mac' };
@@ -101,10 +103,19 @@ describe('TOTP pages', () => {
     expect(page.body).toMatch(/autocomplete="one-time-code" required aria-describedby="code-hint" inputmode="numeric"/);
   });
 
-  it('embeds a QR SVG only as a data: image with alt text', () => {
-    const page = totpEnrolPage({ ...enrol, qrSvg: '<svg xmlns="http://www.w3.org/2000/svg"></svg>' });
-    expect(page.body).toMatch(/<img class="qr" alt="[^"]+" src="data:image\/svg\+xml;base64,[A-Za-z0-9+/=]+">/);
+  it('shows the otpauth URI as a QR code, embedded only as a data: image with alt text', () => {
+    const page = totpEnrolPage(enrol);
+    const src = /<img class="qr" alt="[^"]+" src="data:image\/svg\+xml;base64,([A-Za-z0-9+/=]+)">/.exec(page.body)?.[1];
+    expect(src).toBeDefined();
+    expect(Buffer.from(src!, 'base64').toString()).toBe(qrToSvg(encodeQr(enrol.otpauthUri)));
     expect(page.body).not.toContain('<svg');
+  });
+
+  it('falls back to the key and link alone when the URI is too long for a QR code', () => {
+    const page = totpEnrolPage({ ...enrol, otpauthUri: `otpauth://totp/${'x'.repeat(300)}` });
+    expectWellFormedPage(page);
+    expect(page.body).not.toContain('<img');
+    expect(page.body).toContain('JBSW Y3DP');
   });
 
   it('verify page links the error to the code field', () => {

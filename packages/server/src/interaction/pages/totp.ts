@@ -1,4 +1,6 @@
 import { html, type SafeHtml } from '../html.js';
+import { encodeQr, QrCapacityError } from '../qr/encode.js';
+import { qrToSvg } from '../qr/svg.js';
 import { csrfInput, errorMessage, field } from './forms.js';
 import { withRetryAfter } from './login.js';
 import { renderPage, type RenderedPage } from './layout.js';
@@ -25,19 +27,28 @@ export interface TotpEnrolPageInput {
   /** Base32 secret for manual entry. */
   readonly secret: string;
   readonly otpauthUri: string;
-  /** Optional QR image of `otpauthUri` as an SVG document; rendered as a data: image (CSP allows `img-src data:`). */
-  readonly qrSvg?: string;
   readonly error?: InteractionError;
   readonly formActionSources?: readonly string[];
 }
 
-/** TOTP enrolment: the secret (grouped in fours for reading), the otpauth URI, then a first code to confirm. */
+/** The otpauth URI as a QR image (an SVG data: URL, allowed by `img-src data:`); text only if it is too long for one. */
+function qrImage(otpauthUri: string): SafeHtml | '' {
+  let svg: string;
+  try {
+    svg = qrToSvg(encodeQr(otpauthUri));
+  } catch (error) {
+    if (error instanceof QrCapacityError) return '';
+    throw error;
+  }
+  const src = `data:image/svg+xml;base64,${Buffer.from(svg, 'utf8').toString('base64')}`;
+  return html`<img class="qr" alt="QR code for your authenticator app. If you cannot scan it, type the key below." src="${src}">`;
+}
+
+/** TOTP enrolment: a QR code, the secret (grouped in fours for reading) and the otpauth URI, then a first code to confirm. */
 export function totpEnrolPage(input: TotpEnrolPageInput): RenderedPage {
   const errorId = input.error ? 'totp-error' : undefined;
   const grouped = input.secret.replace(/(.{4})(?=.)/g, '$1 ');
-  const qr: SafeHtml | '' = input.qrSvg
-    ? html`<img class="qr" alt="QR code for your authenticator app. If you cannot scan it, type the key below." src="${`data:image/svg+xml;base64,${Buffer.from(input.qrSvg, 'utf8').toString('base64')}`}">`
-    : '';
+  const qr = qrImage(input.otpauthUri);
   return renderPage({
     title: 'Set up two-step verification',
     status: statusFor(input.error),
