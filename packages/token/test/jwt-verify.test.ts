@@ -181,6 +181,13 @@ describe('verifyJwt refuses forged and broken tokens (RFC 8725, RFC 7515, RFC 90
     expect(refusal(() => verifyJwt(token, { typ: 'at+jwt', getKey: lying }))).toBe('invalid_key');
   });
 
+  it('checks typ on every call even when the header was seen before (C-42: one JWT kind per validation)', () => {
+    expect(verifyJwt(good, { typ: 'at+jwt', getKey }).header.typ).toBe('at+jwt');
+    expect(refusal(() => verifyJwt(good, { typ: 'dpop+jwt', getKey }))).toBe('wrong_typ');
+    expect(refusal(() => verifyJwt(good, { typ: 'at+jwt', getKey: () => undefined }))).toBe('unknown_kid');
+    expect(Object.isFrozen(verifyJwt(good, { typ: 'at+jwt', getKey }).header)).toBe(true);
+  });
+
   it('reads no key for alg none: the lookup is never called', () => {
     let called = false;
     const token = `${json64({ alg: 'none', typ: 'at+jwt' })}.${p}.`;

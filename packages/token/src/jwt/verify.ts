@@ -40,7 +40,21 @@ function normalizeTyp(typ: string): string {
   return lower.startsWith('application/') ? lower.slice(12) : lower;
 }
 
-function checkHeader(header: Record<string, unknown>, expectedTyp: string): JwtHeader {
+/** A header that passed the option-independent checks, with its `typ` normalised once. */
+interface CheckedHeader {
+  header: JwtHeader;
+  typ: string | undefined;
+}
+
+/**
+ * Headers repeat (one per key and typ), so a header segment seen on a token whose signature verified
+ * is remembered, skipping its decode and checks next time. Only verified headers enter, so forged
+ * tokens cannot fill it; it is bounded and cleared when full.
+ */
+const headerCache = new Map<string, CheckedHeader>();
+const HEADER_CACHE_MAX = 256;
+
+function checkHeader(header: Record<string, unknown>): CheckedHeader {
   const alg = header.alg;
   if (typeof alg !== 'string') throw new TokenError('malformed', 'JWT header has no "alg"', { claim: 'alg' });
   if (alg.toLowerCase() === 'none') {
@@ -57,11 +71,7 @@ function checkHeader(header: Record<string, unknown>, expectedTyp: string): JwtH
   if (header.kid !== undefined && typeof header.kid !== 'string') {
     throw new TokenError('malformed', 'JWT header "kid" is not a string', { claim: 'kid' });
   }
-  const typ = header.typ;
-  if (typeof typ !== 'string' || normalizeTyp(typ) !== expectedTyp) {
-    throw new TokenError('wrong_typ', `JWT "typ" is not ${expectedTyp}`, { claim: 'typ' });
-  }
-  return header as JwtHeader;
+  return { header: Object.freeze(header) as JwtHeader, typ: typeof header.typ === 'string' ? normalizeTyp(header.typ) : undefined };
 }
 
 function checkSignatureShape(signature: Buffer, alg: SigningAlg, expectedBytes: number): void {
@@ -93,7 +103,11 @@ export function verifyJwt(token: string, options: VerifyJwtOptions): VerifiedJwt
     throw new TokenError('too_large', 'JWT is longer than allowed');
   }
   const [headerSegment, payloadSegment, signatureSegment] = splitCompact(token);
-  const header = checkHeader(decodeJsonSegment(headerSegment, 'header'), normalizeTyp(options.typ));
+  const cached = headerCache.get(headerSegment);
+  const checked = cached ?? checkHeader(decodeJsonSegment(headerSegment, 'header'));
+  const expectedTyp = normalizeTyp(options.typ);
+  if (checked.typ !== expectedTyp) throw new TokenError('wrong_typ', `JWT "typ" is not ${expectedTyp}`, { claim: 'typ' });
+  const header = checked.header;
 
   // The payload is parsed before any signature work: garbage costs a parse, not a public-key operation.
   const payload = decodeJsonSegment(payloadSegment, 'payload') as JwtPayload;
@@ -107,6 +121,7 @@ export function verifyJwt(token: string, options: VerifyJwtOptions): VerifiedJwt
 
   const signature = decodeSegment(signatureSegment, 'JWT signature');
   checkSignatureShape(signature, key.alg, facts.signatureBytes);
+  // All segments passed the base64url check, so the signing input is ASCII (RFC 7515 §5.2 step 8).
   const input = Buffer.from(token.slice(0, headerSegment.length + 1 + payloadSegment.length), 'latin1');
   const valid =
     key.alg === 'EdDSA'
@@ -115,6 +130,10 @@ export function verifyJwt(token: string, options: VerifyJwtOptions): VerifiedJwt
         ? verify('sha256', input, { key: key.key, dsaEncoding: 'ieee-p1363' }, signature)
         : verify('sha256', input, key.key, signature);
   if (!valid) throw new TokenError('bad_signature', 'JWT signature does not verify');
+  if (cached === undefined) {
+    if (headerCache.size >= HEADER_CACHE_MAX) headerCache.clear();
+    headerCache.set(headerSegment, checked);
+  }
 
   return { header, payload, key };
 }
