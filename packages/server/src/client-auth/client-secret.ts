@@ -1,17 +1,27 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ClientRecord } from '@tessera/store';
-import { hashSecret, safeEqual } from '@tessera/token';
 import { invalidClient, invalidRequest } from '../errors.js';
 import { parseBasicCredentials, splitAuthorization } from './basic.js';
 import { challenge } from './challenge.js';
 import type { ClientAuthenticator, PresentedCredentials } from './types.js';
 
+/** Decoded stored digests, per cached client record (the record object is replaced when reloaded). */
+const storedDigests = new WeakMap<ClientRecord, Buffer>();
+
 /**
- * Client secrets are server-generated 256-bit values stored only as SHA-256 (DESIGN.md "Client
- * secrets"); the comparison is constant-time over digests of equal length.
+ * Client secrets are server-generated 256-bit values stored only as SHA-256 (`hashSecret` of
+ * @tessera/token; DESIGN.md "Client secrets"). The presented secret is hashed once and compared in
+ * constant time with the stored digest: both are 32 bytes, so nothing about either leaks.
  */
 function verifySecret(client: ClientRecord, presented: PresentedCredentials): boolean {
   if (client.secretHash === null) return false;
-  return safeEqual(hashSecret(presented.proof), client.secretHash);
+  let stored = storedDigests.get(client);
+  if (stored === undefined) {
+    stored = Buffer.from(client.secretHash, 'base64url');
+    storedDigests.set(client, stored);
+  }
+  const digest = createHash('sha256').update(presented.proof, 'utf8').digest();
+  return stored.length === digest.length && timingSafeEqual(stored, digest);
 }
 
 /** `client_secret_basic`: HTTP Basic with form-urlencoded id and secret (RFC 6749 §2.3.1). */
