@@ -11,8 +11,9 @@ const signals: DeviceSignals = {
 };
 const profiles = defaultProfiles();
 const device = devicePosture(signals, evaluateCompliance(signals, profiles, now), true);
-const validated = new PolicyEngine(loadPolicySet(DEVICE_TRUST_POLICIES));
-const unvalidated = new PolicyEngine(loadPolicySet(DEVICE_TRUST_POLICIES), { validateRequests: false });
+const validated = new PolicyEngine(loadPolicySet(DEVICE_TRUST_POLICIES), { decisionCacheSize: 0 });
+const unvalidated = new PolicyEngine(loadPolicySet(DEVICE_TRUST_POLICIES), { validateRequests: false, decisionCacheSize: 0 });
+const cached = new PolicyEngine(loadPolicySet(DEVICE_TRUST_POLICIES));
 const withDevice = request({ audience: 'payroll-api', device });
 const serviceClient = request({ user: undefined, acr: undefined, grantType: 'client_credentials' });
 
@@ -25,6 +26,9 @@ describe('decide() with a preparsed policy set (5 policies)', () => {
   });
   bench('client_credentials (no user, no device), validated', () => {
     validated.decide(serviceClient);
+  });
+  bench('user + device, decision cache hit', () => {
+    cached.decide(withDevice);
   });
 });
 

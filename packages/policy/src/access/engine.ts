@@ -1,4 +1,5 @@
 import { cedar, formatCedarError } from './cedar.js';
+import { DecisionCache } from './decision-cache.js';
 import { loadPolicySet, releasePolicySet, type CompiledPolicySet } from './load.js';
 import { requestShapeProblem } from './request-shape.js';
 import { toCedarCall, type AccessRequest } from './request.js';
@@ -28,6 +29,12 @@ export interface PolicyEngineOptions {
    * with the Tessera schema; keep it on with a custom schema.
    */
   readonly validateRequests?: boolean;
+  /**
+   * How many distinct requests' decisions to remember (least recently used first out); 0 turns the
+   * cache off. Default 4096. Safe because evaluation is deterministic and the cache is keyed by the
+   * exact Cedar call and emptied whenever the policy set changes (see `DecisionCache`).
+   */
+  readonly decisionCacheSize?: number;
 }
 
 /**
@@ -43,10 +50,12 @@ export interface PolicyEngineOptions {
 export class PolicyEngine {
   #current: CompiledPolicySet;
   readonly #validateRequests: boolean;
+  readonly #cache: DecisionCache;
 
   constructor(initial: CompiledPolicySet, options: PolicyEngineOptions = {}) {
     this.#current = initial;
     this.#validateRequests = options.validateRequests ?? true;
+    this.#cache = new DecisionCache(options.decisionCacheSize ?? 4096);
   }
 
   /** Loads `text` (and `schema`, default {@link TESSERA_SCHEMA}); throws {@link PolicyLoadError}. */
@@ -71,6 +80,7 @@ export class PolicyEngine {
   install(next: CompiledPolicySet): CompiledPolicySet {
     const previous = this.#current;
     this.#current = next;
+    this.#cache.clear();
     if (previous.cacheKey !== next.cacheKey) releasePolicySet(previous);
     return next;
   }
@@ -80,37 +90,68 @@ export class PolicyEngine {
     const set = this.#current;
     const problem = requestShapeProblem(request);
     if (problem) return deny(['policy_request_invalid'], [], [problem]);
-    let answer: ReturnType<typeof cedar.statefulIsAuthorized>;
+    let call: ReturnType<typeof toCedarCall>;
+    let key: string;
     try {
-      answer = cedar.statefulIsAuthorized(toCedarCall(request, set.cacheKey, this.#validateRequests));
+      call = toCedarCall(request, set.cacheKey, this.#validateRequests);
+      key = JSON.stringify(call);
     } catch (error) {
-      // cedar-wasm throws (rather than answering failure) on a request of the wrong shape.
       return deny(['policy_request_invalid'], [], [error instanceof Error ? error.message : String(error)]);
     }
-    if (answer.type === 'failure') return deny(['policy_request_invalid'], [], answer.errors.map((e) => formatCedarError(e)));
-
-    const { decision, diagnostics } = answer.response;
-    const errors = diagnostics.errors.map((e) => formatCedarError(e.error, e.policyId));
-    // Cedar skips a policy whose evaluation errors. For a permit that only narrows access; for a
-    // forbid it would widen it, so an erroring forbid denies (fail closed).
-    const brokenForbids = diagnostics.errors.map((e) => e.policyId).filter((id) => set.policies.get(id)?.effect === 'forbid');
-    if (brokenForbids.length > 0) return deny(['policy_error'], inTextOrder(set, [...new Set(brokenForbids)]), errors);
-
-    const determining = inTextOrder(set, diagnostics.reason);
-    if (decision === 'allow') {
-      const reasons = determining.flatMap((id) => set.policies.get(id)?.reason ?? []);
-      return { decision: 'allow', reasons: [...new Set(reasons)], policies: determining, errors };
-    }
-    if (determining.length === 0) return deny(['not_permitted'], [], errors);
-    const reasons = determining.map((id) => set.policies.get(id)?.reason ?? 'forbidden_by_policy');
-    return deny([...new Set(reasons)], determining, errors);
+    const cached = this.#cache.get(key);
+    if (cached) return cached;
+    const decision = frozen(evaluate(set, call));
+    this.#cache.set(key, decision);
+    return decision;
   }
+
+  /** Number of decisions currently remembered (for metrics). */
+  get cachedDecisions(): number {
+    return this.#cache.size;
+  }
+}
+
+function evaluate(set: CompiledPolicySet, call: ReturnType<typeof toCedarCall>): AccessDecision {
+  let answer: ReturnType<typeof cedar.statefulIsAuthorized>;
+  try {
+    answer = cedar.statefulIsAuthorized(call);
+  } catch (error) {
+    // cedar-wasm throws (rather than answering failure) on a request of the wrong shape.
+    return deny(['policy_request_invalid'], [], [error instanceof Error ? error.message : String(error)]);
+  }
+  if (answer.type === 'failure') return deny(['policy_request_invalid'], [], answer.errors.map((e) => formatCedarError(e)));
+
+  const { decision, diagnostics } = answer.response;
+  const errors = diagnostics.errors.map((e) => formatCedarError(e.error, e.policyId));
+  // Cedar skips a policy whose evaluation errors. For a permit that only narrows access; for a
+  // forbid it would widen it, so an erroring forbid denies (fail closed).
+  const brokenForbids = diagnostics.errors.map((e) => e.policyId).filter((id) => set.policies.get(id)?.effect === 'forbid');
+  if (brokenForbids.length > 0) return deny(['policy_error'], inTextOrder(set, [...new Set(brokenForbids)]), errors);
+
+  const determining = inTextOrder(set, diagnostics.reason);
+  if (decision === 'allow') {
+    const reasons = determining.flatMap((id) => set.policies.get(id)?.reason ?? []);
+    return { decision: 'allow', reasons: [...new Set(reasons)], policies: determining, errors };
+  }
+  if (determining.length === 0) return deny(['not_permitted'], [], errors);
+  const reasons = determining.map((id) => set.policies.get(id)?.reason ?? 'forbidden_by_policy');
+  return deny([...new Set(reasons)], determining, errors);
 }
 
 // Cedar reports determining policies in no particular order; decision logs and tests want a stable one.
 function inTextOrder(set: CompiledPolicySet, ids: readonly string[]): string[] {
   const order = [...set.policies.keys()];
   return [...ids].sort((a, b) => order.indexOf(a) - order.indexOf(b));
+}
+
+// Cached decisions are shared between callers; none of them may change one for the others.
+function frozen(d: AccessDecision): AccessDecision {
+  return Object.freeze({
+    decision: d.decision,
+    reasons: Object.freeze([...d.reasons]),
+    policies: Object.freeze([...d.policies]),
+    errors: Object.freeze([...d.errors]),
+  });
 }
 
 function deny(reasons: string[], policies: string[], errors: string[]): AccessDecision {
