@@ -63,6 +63,7 @@ export function createGuard(options: GuardOptions): Guard {
       ?? Promise.reject(new UpstreamError('metadata has no introspection_endpoint')),
     ...o.introspection, fetch: o.fetch, timeoutMs: o.timeoutMs, now: o.now,
   });
+  const revocationCheck = o.introspection?.checkJwts === true ? introspection : undefined;
   const denyList = new DenyList(o.denyList.maxEntries, o.denyList.deviceIdClaim, () => Math.floor(o.now() / 1000), o.log);
   const { baseCheck } = o;
   const compiled = new WeakMap<Requirements, RequirementCheck | undefined>();
@@ -100,7 +101,15 @@ export function createGuard(options: GuardOptions): Guard {
     const result = jwt.verify(token, o.now());
     if (result === NEEDS_KEYS) throw new GuardError('temporarily_unavailable', 'jwks not loaded');
     if (result === UNKNOWN_KID) throw new GuardError('invalid_token', 'unknown_kid (after refetch)');
-    return accept(result, check);
+    return revocationCheck === undefined ? accept(result, check) : stillActive(token, result, check);
+  }
+
+  /** `introspection.checkJwts`: a locally valid JWT must also be active at the server (cached answer when fresh). */
+  function stillActive(token: string, result: AuthResult, check: RequirementCheck | undefined): AuthResult | Promise<AuthResult> {
+    const cached = revocationCheck!.peek(token);
+    if (cached === true) return accept(result, check);
+    if (cached === false) throw new GuardError('invalid_token', 'introspection: inactive');
+    return revocationCheck!.introspect(token).then(() => accept(result, check));
   }
 
   async function opaque(token: string, check: RequirementCheck | undefined): Promise<AuthResult> {
@@ -116,6 +125,10 @@ export function createGuard(options: GuardOptions): Guard {
       if (token.includes('.')) {
         const result = jwt.verify(token, o.now());
         if (result === NEEDS_KEYS || result === UNKNOWN_KID) return slowJwt(token, check, result).catch(refused);
+        if (revocationCheck !== undefined) {
+          const active = stillActive(token, result, check);
+          return active instanceof Promise ? active.catch(refused) : active;
+        }
         return accept(result, check);
       }
       return opaque(token, check).catch(refused);

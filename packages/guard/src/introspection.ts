@@ -54,6 +54,11 @@ export class IntrospectionClient {
     return outcome.claims;
   }
 
+  /** The cached answer for a token without asking the server: true (active), false, or undefined (unknown). */
+  peek(token: string): boolean | undefined {
+    return this.cache.get(createHash('sha256').update(token).digest('base64url'), this.options.now())?.active;
+  }
+
   /** Forget a cached result (e.g. on a revocation event for this token). */
   forget(token: string): void {
     this.cache.delete(createHash('sha256').update(token).digest('base64url'));

@@ -42,6 +42,12 @@ export interface GuardOptions {
     inactiveCacheMaxAge?: number;
     /** Bound of the result cache. Default 10 000. */
     maxEntries?: number;
+    /**
+     * Also introspect JWT access tokens after local validation, so a JWT revoked at the server is
+     * refused within `cacheMaxAge` (instead of only at `exp` or by a deny-list event). Costs one
+     * introspection per token per `cacheMaxAge`. Default false.
+     */
+    checkJwts?: boolean;
   };
   /** Requirements applied to every request (routes add their own). */
   requiredScopes?: readonly string[];
@@ -69,7 +75,7 @@ export interface ResolvedOptions {
   introspectionEndpoint: string | undefined;
   jwks: { cooldownMs: number; maxAgeMs: number; minAgeMs: number };
   jwtCache: { maxEntries: number; maxAgeMs: number } | undefined;
-  introspection: { clientId: string; clientSecret: string; cacheMaxAge: number; inactiveCacheMaxAge: number; maxEntries: number } | undefined;
+  introspection: { clientId: string; clientSecret: string; cacheMaxAge: number; inactiveCacheMaxAge: number; maxEntries: number; checkJwts: boolean } | undefined;
   denyList: { maxEntries: number; deviceIdClaim: string };
   /** `requiredScopes` and `requirements`, compiled. */
   baseCheck: RequirementCheck | undefined;
@@ -129,6 +135,7 @@ export function resolveOptions(o: GuardOptions): ResolvedOptions {
       cacheMaxAge: seconds(intro.cacheMaxAge, 'introspection.cacheMaxAge', 0, 0, 3600),
       inactiveCacheMaxAge: seconds(intro.inactiveCacheMaxAge, 'introspection.inactiveCacheMaxAge', 5, 0, 3600),
       maxEntries: seconds(intro.maxEntries, 'introspection.maxEntries', 10_000, 1, 10_000_000),
+      checkJwts: flag(intro.checkJwts, 'introspection.checkJwts'),
     },
     denyList: {
       maxEntries: seconds(o.denyList?.maxEntries, 'denyList.maxEntries', 100_000, 1, 10_000_000),
@@ -181,5 +188,11 @@ function seconds(value: number | undefined, name: string, fallback: number, min:
 
 function nonEmpty(value: unknown, name: string): string {
   if (typeof value !== 'string' || value === '') throw new TypeError(`createGuard: ${name} must be a non-empty string`);
+  return value;
+}
+
+function flag(value: unknown, name: string): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw new TypeError(`createGuard: ${name} must be a boolean`);
   return value;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createGuard, type GuardOptions } from '../src/index.js';
-import { AUDIENCE, clock, FakeAs, ISSUER, NOW_S } from './helpers.js';
+import { AUDIENCE, clock, FakeAs, ISSUER, makeKey, NOW_S, signToken } from './helpers.js';
 
 const TOKEN = 'tat_Q2hlY2tNZUlmWW91Q2FuMTIzNDU2Nzg5MDEyMzQ1Njc4OTA';
 const active = (extra: Record<string, unknown> = {}) => ({
@@ -130,5 +130,35 @@ describe('opaque tokens by introspection (RFC 7662)', () => {
     const { as, guard } = setup();
     as.down = true;
     await expect(guard.verifyToken(TOKEN)).rejects.toMatchObject({ status: 503, code: 'temporarily_unavailable' });
+  });
+});
+
+describe('revocation of JWT access tokens (introspection.checkJwts)', () => {
+  it('refuses a locally valid JWT once the server reports it inactive, within cacheMaxAge', async () => {
+    const key = await makeKey('k1', 'ES256');
+    const as = new FakeAs([key]);
+    const c = clock();
+    const guard = createGuard({
+      issuer: ISSUER, audience: AUDIENCE, fetch: as.fetch, now: c.now,
+      introspection: { clientId: 'api', clientSecret: 'secret', cacheMaxAge: 10, checkJwts: true },
+    });
+    const token = await signToken(key);
+    as.introspect = () => active();
+    expect(await guard.verifyToken(token)).toMatchObject({ source: 'jwt', subject: 'user-1' });
+    expect(guard.checkToken(token)).not.toBeInstanceOf(Promise); // fresh cached answer: still synchronous
+    as.introspect = () => ({ body: { active: false } });
+    c.ms += 9_000;
+    expect(await guard.verifyToken(token)).toMatchObject({ subject: 'user-1' }); // within the documented bound
+    c.ms += 2_000;
+    await expect(guard.verifyToken(token)).rejects.toMatchObject({ status: 401, code: 'invalid_token', reason: 'introspection: inactive' });
+    expect(as.calls.introspection).toBe(2);
+  });
+
+  it('does not introspect JWTs unless asked to', async () => {
+    const key = await makeKey('k1', 'ES256');
+    const as = new FakeAs([key]);
+    const guard = createGuard({ issuer: ISSUER, audience: AUDIENCE, fetch: as.fetch, now: clock().now, introspection: { clientId: 'api', clientSecret: 'secret' } });
+    await guard.verifyToken(await signToken(key));
+    expect(as.calls.introspection).toBe(0);
   });
 });
