@@ -127,3 +127,29 @@ export function planRotation(keys: readonly KeyView[], now: Date, policy: Rotati
   }
   return actions;
 }
+
+/**
+ * Plan the wind-down of an algorithm no longer configured: its current key retires with the full
+ * retention (tokens it signed must keep verifying), a next key (never used) leaves at once, and
+ * retired keys are deleted once past `removeAfter`. Nothing new is created.
+ */
+export function planDecommission(
+  keys: readonly KeyView[],
+  now: Date,
+  alg: SigningAlg,
+  retainAfterRetire: number,
+): RotationAction[] {
+  const actions: RotationAction[] = [];
+  for (const key of keys) {
+    if (key.alg !== alg) continue;
+    if (key.state === 'current') {
+      actions.push({ type: 'retire', kid: key.kid, from: 'current', retiredAt: now, removeAfter: seconds(now, retainAfterRetire) });
+    } else if (key.state === 'next') {
+      actions.push({ type: 'retire', kid: key.kid, from: 'next', retiredAt: now, removeAfter: now });
+    } else {
+      const removeAfter = key.removeAfter ?? seconds(key.retiredAt ?? key.createdAt, retainAfterRetire);
+      if (removeAfter.getTime() <= now.getTime()) actions.push({ type: 'delete', kid: key.kid });
+    }
+  }
+  return actions;
+}

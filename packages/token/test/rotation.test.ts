@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isPublished, planRotation, type KeyView, type RotationAction, type RotationPolicy } from '../src/index.js';
+import { isPublished, planDecommission, planRotation, type KeyView, type RotationAction, type RotationPolicy } from '../src/index.js';
 
 const HOUR = 3600;
 const DAY = 24 * HOUR;
@@ -123,6 +123,21 @@ describe('planRotation', () => {
     const loser = model.keys.find((k) => k.bootstrapped && k.state === 'retired');
     expect(loser?.removeAfter).toEqual(at(policy.retainAfterRetire));
     expect(model.keys.filter((k) => k.state === 'next')).toHaveLength(1);
+  });
+
+  it('winds down an algorithm no longer configured: current retires with full retention, next leaves at once', () => {
+    const now = at(10 * DAY);
+    const keys: KeyView[] = [
+      { kid: 'c', alg: 'RS256', state: 'current', createdAt: T0, activatesAt: T0, retiredAt: null, removeAfter: null },
+      { kid: 'n', alg: 'RS256', state: 'next', createdAt: T0, activatesAt: at(30 * DAY), retiredAt: null, removeAfter: null },
+      { kid: 'old', alg: 'RS256', state: 'retired', createdAt: T0, activatesAt: T0, retiredAt: T0, removeAfter: at(DAY) },
+      { kid: 'ed', alg: 'EdDSA', state: 'current', createdAt: T0, activatesAt: T0, retiredAt: null, removeAfter: null },
+    ];
+    expect(planDecommission(keys, now, 'RS256', 2 * DAY)).toEqual([
+      { type: 'retire', kid: 'c', from: 'current', retiredAt: now, removeAfter: at(12 * DAY) },
+      { type: 'retire', kid: 'n', from: 'next', retiredAt: now, removeAfter: now },
+      { type: 'delete', kid: 'old' },
+    ]);
   });
 
   it('refuses a policy with non-positive durations', () => {

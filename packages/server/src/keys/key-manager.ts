@@ -2,6 +2,7 @@ import type { KeyState, KeyStore, SigningKeyRecord } from '@tessera/store';
 import {
   generateSigningKey,
   isSigningAlg,
+  planDecommission,
   planRotation,
   preferredCurrent,
   type JwtSigner,
@@ -65,6 +66,8 @@ export class KeyManager {
   private readonly algs: readonly SigningAlg[];
   private readonly policies: ReadonlyMap<SigningAlg, RotationPolicy>;
   private readonly clock: () => number;
+  /** Retention for keys of algorithms no longer configured: the longest configured retention. */
+  private readonly decommissionRetention: number;
   private readonly log: KeyManagerLog;
   private readonly ctx: ApplyContext;
   private readonly caches: KeyCaches = { signers: new Map(), publicKeys: new Map() };
@@ -82,6 +85,7 @@ export class KeyManager {
     if (this.algs.length === 0) throw new RangeError('keys: at least one signing algorithm is required');
     for (const alg of this.algs) if (!isSigningAlg(alg)) throw new RangeError(`keys: unsupported algorithm ${String(alg)}`);
     this.policies = new Map(this.algs.map((alg) => [alg, rotationPolicyFor(alg, options.policy, options.policies)]));
+    this.decommissionRetention = Math.max(...[...this.policies.values()].map((p) => p.retainAfterRetire));
     this.clock = options.now ?? Date.now;
     this.log = options.log ?? silent;
     this.ctx = {
@@ -115,6 +119,10 @@ export class KeyManager {
       const now = new Date(this.clock());
       const records = await this.store.list();
       const actions = this.algs.flatMap((alg) => planRotation(records, now, this.policies.get(alg)!));
+      // Keys of an algorithm removed from the configuration retire and, in time, leave.
+      for (const alg of new Set(records.map((r) => r.alg))) {
+        if (!this.policies.has(alg)) actions.push(...planDecommission(records, now, alg, this.decommissionRetention));
+      }
       if (actions.length === 0) {
         this.install(records);
         return;

@@ -3,6 +3,7 @@ import { createMemoryStorage, createSqliteStorage, type KeyStore, type Storage }
 import { TokenError, importPublicJwk, verifyJwt, type SigningAlg, type VerificationKey } from '@tessera/token';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KeyManager, type KeyManagerOptions } from '../../src/keys/index.js';
+import type { KeySource } from '../../src/tokens/key-source.js';
 
 const HOUR = 3600;
 const DAY = 24 * HOUR;
@@ -238,6 +239,34 @@ describe('KeyManager', () => {
       expect(verified.header).toMatchObject({ alg, kid: signer.kid });
     }
     expect(() => km.signer('PS256' as SigningAlg)).toThrow(/no signer/);
+  });
+
+  it('serves as the endpoints’ KeySource (compile-time contract)', async () => {
+    const km = manager(createMemoryStorage().keys, clock());
+    await km.init();
+    const source: KeySource = km;
+    expect(source.jwks().keys).toHaveLength(2);
+  });
+
+  it('retires the keys of an algorithm removed from the configuration, keeping its tokens verifiable', async () => {
+    const storage = createMemoryStorage();
+    const c = clock();
+    const masterKey = randomBytes(32);
+    const both = manager(storage.keys, c, { masterKey, algs: ['EdDSA', 'ES256'] });
+    await both.init();
+    const esToken = token(both, c, 'ES256');
+    const esKid = both.signer('ES256').kid;
+    const edOnly = manager(storage.keys, c, { masterKey, algs: ['EdDSA'] });
+    await edOnly.init();
+    const es = edOnly.list().filter((k) => k.alg === 'ES256');
+    // The unused next key is gone at once; the key that signed stays published, retired.
+    expect(es.map((k) => [k.kid, k.state])).toEqual([[esKid, 'retired']]);
+    expect(es.find((k) => k.kid === esKid)?.removeAfter?.getTime()).toBe(c.now() + policy.retainAfterRetire * 1000);
+    expect(verifyWith((k) => edOnly.verificationKey(k), esToken)).toBe('ok');
+    expect(() => edOnly.signer('ES256')).toThrow(/no signer/);
+    c.advance(policy.retainAfterRetire);
+    await edOnly.tick();
+    expect(edOnly.list().filter((k) => k.alg === 'ES256')).toEqual([]);
   });
 
   it('refuses bad configuration at construction', () => {

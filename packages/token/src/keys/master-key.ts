@@ -17,7 +17,7 @@ export function parseMasterKey(text: string): Buffer {
   const trimmed = text.trim();
   let key: Buffer | undefined;
   if (HEX.test(trimmed)) key = Buffer.from(trimmed, 'hex');
-  else if (BASE64.test(trimmed) && trimmed.length % 4 === 0) key = Buffer.from(trimmed, 'base64');
+  else if (BASE64.test(trimmed)) key = Buffer.from(trimmed, 'base64');
   else if (BASE64URL.test(trimmed)) key = Buffer.from(trimmed, 'base64url');
   if (key === undefined || key.length !== MASTER_KEY_BYTES) {
     throw new TokenError(
