@@ -76,7 +76,10 @@ export class PolicyEngine {
     return this.install(loadPolicySet(text, schema));
   }
 
-  /** Puts an already loaded set in force and releases the one it replaces. */
+  /**
+   * Puts an already loaded set in force and releases the one it replaces (a {@link CompiledPolicySet}
+   * belongs to the one engine it is installed in; a released set denies everything).
+   */
   install(next: CompiledPolicySet): CompiledPolicySet {
     const previous = this.#current;
     this.#current = next;
