@@ -3,7 +3,7 @@
  * registered units, client authentication, and the admin operations the CLI uses.
  */
 export * from './errors.js';
-export { createTessera, type Tessera, type TesseraOptions } from './tessera.js';
+export { createTessera, type PublicConfig, type Tessera, type TesseraOptions } from './tessera.js';
 export { createAdmin, AdminError, type Admin, type AdminOptions, type CreatedClient, type CreateClientInput, type CreateResourceInput } from './admin/index.js';
 export {
   configSchema,

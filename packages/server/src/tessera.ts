@@ -38,6 +38,9 @@ export interface TesseraOptions {
   grants?: readonly Grant[];
 }
 
+/** The configuration as exposed on {@link Tessera}: everything but the master key. */
+export type PublicConfig = Omit<TesseraConfig, 'keys'> & { keys: Omit<TesseraConfig['keys'], 'masterKey'> };
+
 /** A running (not yet listening) authorization server. */
 export interface Tessera {
   /** The Fastify instance; `app.inject()` serves requests in-process. */
@@ -46,7 +49,8 @@ export interface Tessera {
   readonly keys: KeyManager;
   /** Client and resource management; changes are visible to this server at once. */
   readonly admin: Admin;
-  readonly config: TesseraConfig;
+  /** The validated configuration, without the master key (it stays inside the key manager). */
+  readonly config: PublicConfig;
   /** Start listening on `config.server.host:port`; resolves to the base URL actually bound. */
   listen(): Promise<string>;
   /** Stop timers, close the HTTP server, and close the storage if Tessera opened it. */
@@ -131,13 +135,14 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     stopTimers.push(startPruning({ storage, intervalMs: config.operations.pruneInterval * 1000, now, log: logger }));
     await app.ready();
 
+    const { masterKey: _secret, ...publicKeys } = config.keys;
     let closed = false;
     return {
       app,
       storage,
       keys,
       admin,
-      config,
+      config: { ...config, keys: publicKeys },
       async listen() {
         await app.listen({ host: config.server.host, port: config.server.port });
         const address = app.server.address() as AddressInfo;

@@ -12,6 +12,10 @@ export const REDACTED_PATHS: readonly string[] = [
   'headers.authorization',
   'headers.cookie',
   'res.headers["set-cookie"]',
+  'masterKey',
+  '*.masterKey',
+  'keys.masterKey',
+  'config.keys.masterKey',
   ...['client_secret', 'client_assertion', 'token', 'code', 'code_verifier', 'refresh_token', 'access_token', 'assertion', 'password', 'id_token', 'subject_token', 'device_code']
     .flatMap((name) => [name, `*.${name}`, `body.${name}`, `params.${name}`]),
 ];
