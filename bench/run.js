@@ -89,10 +89,13 @@ for (const target of targets) {
         // not JSON (the floor answers JSON too; check() decides)
       }
       if (!req.check(probe.status, body)) throw new Error(`probe answered ${probe.status} ${text.slice(0, 200)}`);
-      const m = await measure({ ...req, ...settings });
+      const m = await measure({ ...req, ...settings }, handle.proc.cpuSeconds);
       Object.assign(row, m);
-      if (m.non2xx || m.errors) row.note = `${m.non2xx} non-2xx, ${m.errors} errors of ${m.total}`;
-      console.log(`bench: ${s.name}: ${m.rps} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms`);
+      const notes = [];
+      if (m.non2xx || m.errors) notes.push(`${m.non2xx} non-2xx, ${m.errors} errors of ${m.total}`);
+      if (m.cpuShare !== null && m.cpuShare < 0.85) notes.push(`server got ${Math.round(m.cpuShare * 100)}% of a core: contended, trust CPU/req over req/s`);
+      if (notes.length) row.note = notes.join('; ');
+      console.log(`bench: ${s.name}: ${m.rps} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.cpuUsPerReq} µs CPU/req, ${m.cpuShare} core`);
     } catch (err) {
       row.note = `failed: ${err.message.split('\n')[0]}`;
       console.log(`bench: ${s.name} ${row.note}`);

@@ -38,6 +38,24 @@ export function procStatusKb(pid, field) {
   }
 }
 
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+
+/**
+ * CPU seconds (user + system, all threads) the process has used so far, from /proc/<pid>/stat fields
+ * 14 and 15; undefined off Linux. Per-request CPU stays meaningful when the machine is shared and
+ * req/s is not: a starved server answers fewer requests but spends about the same CPU on each.
+ */
+export function cpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may contain spaces; count fields after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Spawn a server on `cpu` and wait until `readyUrl` answers (any HTTP status). Rejects with the tail
  * of its stderr if it exits or is not ready within `timeoutMs`.
@@ -73,6 +91,7 @@ export async function startServer({ name, command, args, env = {}, cpu = 0, read
     name,
     pid: child.pid,
     output: () => output,
+    cpuSeconds: () => cpuSeconds(child.pid),
     /** Peak resident set size so far, in MiB (VmHWM). */
     peakRssMiB: () => {
       const kb = procStatusKb(child.pid, 'VmHWM');

@@ -26,6 +26,10 @@ export function ratios(results, goals) {
       op,
       tesseraOverPeer: vsPeer,
       tesseraOverFloor: ratio(t?.rps, floor?.rps),
+      // The same comparisons in requests per CPU-second of the server (inverse CPU per request):
+      // robust when other processes share the machine.
+      tesseraOverPeerCpu: ratio(p?.cpuUsPerReq, t?.cpuUsPerReq),
+      tesseraOverFloorCpu: ratio(floor?.cpuUsPerReq, t?.cpuUsPerReq),
       goal: goals[op] ?? null,
       goalMet: goals[op] && vsPeer !== null ? vsPeer >= goals[op] : null,
     };
@@ -37,15 +41,15 @@ const lpad = (s, n) => String(s ?? '–').padStart(n);
 
 export function printTable(results, rows, log = console.log) {
   log('');
-  log(`${pad('scenario', 40)}${lpad('req/s', 9)}${lpad('p50 ms', 8)}${lpad('p99 ms', 8)}${lpad('RSS MiB', 9)}  note`);
+  log(`${pad('scenario', 40)}${lpad('req/s', 9)}${lpad('p50 ms', 8)}${lpad('p99 ms', 8)}${lpad('µs CPU/req', 12)}${lpad('RSS MiB', 9)}  note`);
   for (const r of results) {
-    log(`${pad(r.name, 40)}${lpad(r.rps, 9)}${lpad(r.p50, 8)}${lpad(r.p99, 8)}${lpad(r.peakRssMiB, 9)}  ${r.note ?? ''}`);
+    log(`${pad(r.name, 40)}${lpad(r.rps, 9)}${lpad(r.p50, 8)}${lpad(r.p99, 8)}${lpad(r.cpuUsPerReq, 12)}${lpad(r.peakRssMiB, 9)}  ${r.note ?? ''}`);
   }
   log('');
-  log(`${pad('operation', 20)}${lpad('tessera/peer', 14)}${lpad('tessera/floor', 15)}  goal`);
+  log(`${pad('operation', 20)}${lpad('tessera/peer', 14)}${lpad('tessera/floor', 15)}${lpad('per CPU-s: /peer', 18)}${lpad('/floor', 8)}  goal (req/s)`);
   for (const x of rows) {
     const goal = x.goal ? `≥ ${x.goal}× peer: ${x.goalMet === null ? 'n/a' : x.goalMet ? 'met' : 'NOT met'}` : '';
-    log(`${pad(x.op, 20)}${lpad(x.tesseraOverPeer, 14)}${lpad(x.tesseraOverFloor, 15)}  ${goal}`);
+    log(`${pad(x.op, 20)}${lpad(x.tesseraOverPeer, 14)}${lpad(x.tesseraOverFloor, 15)}${lpad(x.tesseraOverPeerCpu, 18)}${lpad(x.tesseraOverFloorCpu, 8)}  ${goal}`);
   }
   log('');
 }

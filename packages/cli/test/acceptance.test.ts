@@ -71,7 +71,7 @@ async function post(url: string, auth: string, params: Record<string, string>) {
   return { status: res.status, headers: res.headers, text, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
 }
 
-describe('issue 2 acceptance: tokens over HTTP between processes, surviving a restart', () => {
+describe('issue 2 acceptance: tokens over HTTP between processes, surviving a restart', { timeout: 90_000 }, () => {
   const dataDir = join(tmpDir('tessera-e2e-'), 'data');
   let port: number;
   let issuer: string;

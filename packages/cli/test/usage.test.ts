@@ -5,7 +5,7 @@ import { buildCli, runCli, tmpDir } from './helpers.js';
 
 beforeAll(() => buildCli(), 120_000);
 
-describe('tessera usage errors', () => {
+describe('tessera usage errors', { timeout: 90_000 }, () => {
   const cases: [string, string[], RegExp][] = [
     ['no command', [], /missing command/],
     ['an unknown command', ['frobnicate'], /unknown command "frobnicate"/],

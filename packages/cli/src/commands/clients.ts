@@ -66,7 +66,7 @@ async function create(argv: string[], io: Io): Promise<number> {
 async function list(argv: string[], io: Io): Promise<number> {
   const { values } = parse(argv, { ...STORAGE_FLAGS, ...JSON_FLAG }, CLIENTS_USAGE);
   if (values.help) return io.out(CLIENTS_USAGE), 0;
-  const clients = await withStore(storeSettings(values, io.env, io.cwd), async (s) => (await serverApi()).adminFor(s).listClients());
+  const clients = await withStore(storeSettings(values, io.env, io.cwd), (s) => s.clients.list());
   const rows = clients.map((c) => ({
     client_id: c.clientId,
     name: c.name,
@@ -86,7 +86,7 @@ async function remove(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(argv, { ...STORAGE_FLAGS, ...JSON_FLAG }, CLIENTS_USAGE, { min: 1, max: 1 });
   if (values.help) return io.out(CLIENTS_USAGE), 0;
   const clientId = positionals[0]!;
-  const deleted = await withStore(storeSettings(values, io.env, io.cwd), async (s) => (await serverApi()).adminFor(s).deleteClient(clientId));
+  const deleted = await withStore(storeSettings(values, io.env, io.cwd), (s) => s.clients.delete(clientId));
   if (values.json) io.out(json({ client_id: clientId, deleted }));
   else io.out(deleted ? `deleted client ${clientId}` : `no client ${clientId}`);
   return deleted ? 0 : 1;

@@ -66,7 +66,7 @@ const view = (r: ResourceLike) => ({ id: r.id, name: r.name, format: r.tokenForm
 async function list(argv: string[], io: Io): Promise<number> {
   const { values } = parse(argv, { ...STORAGE_FLAGS, ...JSON_FLAG }, RESOURCES_USAGE);
   if (values.help) return io.out(RESOURCES_USAGE), 0;
-  const rows = (await withStore(storeSettings(values, io.env, io.cwd), async (s) => (await serverApi()).adminFor(s).listResources())).map(view);
+  const rows = (await withStore(storeSettings(values, io.env, io.cwd), (s) => s.resources.list())).map(view);
   if (values.json) return io.out(json(rows)), 0;
   if (rows.length === 0) return io.out('no resources (create one: tessera resources create --id URL --format jwt --scopes "…")'), 0;
   io.out(table(['ID', 'FORMAT', 'TTL', 'SCOPES'], rows.map((r) => [r.id, r.format, formatDuration(r.ttl), r.scopes.join(' ')])));

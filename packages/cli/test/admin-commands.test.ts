@@ -1,0 +1,90 @@
+// Admin commands as separate processes on a SQLite data directory, without a running server.
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildCli, runCli, tmpDir } from './helpers.js';
+
+beforeAll(() => buildCli(), 120_000);
+
+const API = 'https://api.example.com/v1';
+
+describe('tessera clients / resources / keys on a data directory', { timeout: 90_000 }, () => {
+  const data = tmpDir();
+  const masterKey = randomBytes(32).toString('base64url');
+  const run = (...args: string[]) => runCli([...args, '--data', data], { TESSERA_MASTER_KEY: masterKey });
+
+  it('clients create --json prints parseable JSON with a client_id and a 256-bit secret, shown once', async () => {
+    expect((await run('resources', 'create', '--id', API, '--format', 'opaque', '--scopes', 'read,write', '--json')).code).toBe(0);
+    const r = await run('clients', 'create', '--name', 'billing', '--scope', 'read', '--resource', API, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(out).toMatchObject({ name: 'billing', grant_types: ['client_credentials'], scope: 'read', resources: [API] });
+    expect(out.client_secret).toMatch(/^tcs_[A-Za-z0-9_-]{43}$/);
+    const list = await run('clients', 'list', '--json');
+    expect(list.stdout).toContain(out.client_id as string);
+    expect(list.stdout).not.toContain(out.client_secret as string);
+    expect(list.stdout).not.toMatch(/secret/i);
+  });
+
+  it('refuses a client for an unregistered resource with a one-line reason (exit 1)', async () => {
+    const r = await run('clients', 'create', '--name', 'x', '--resource', 'https://nowhere.example');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^tessera: .*not registered/);
+  });
+
+  it('refuses a duplicate resource and a ttl outside the server bounds (exit 1)', async () => {
+    expect((await run('resources', 'create', '--id', API, '--format', 'jwt')).stderr).toMatch(/already exists/);
+    const r = await run('resources', 'create', '--id', 'https://api.example.com/v2', '--format', 'jwt', '--ttl', '30d');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^tessera: invalid resource: ttl/);
+  });
+
+  it('deletes a client, and says so when there was none (exit 1)', async () => {
+    const created = JSON.parse((await run('clients', 'create', '--name', 'tmp', '--json')).stdout) as { client_id: string };
+    expect(JSON.parse((await run('clients', 'delete', created.client_id, '--json')).stdout)).toEqual({ client_id: created.client_id, deleted: true });
+    const again = await run('clients', 'delete', created.client_id);
+    expect(again.code).toBe(1);
+    expect(again.stdout).toContain(`no client ${created.client_id}`);
+  });
+
+  it('keys rotate --immediate retires the current key; keys list --json shows states but no key material', async () => {
+    const first = JSON.parse((await run('keys', 'rotate', '--json')).stdout) as { kid: string; state: string }[];
+    const current = first.find((k) => k.state === 'current')!;
+    expect(current).toBeDefined();
+    const rotated = await run('keys', 'rotate', '--immediate', '--json');
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const keys = JSON.parse(rotated.stdout) as Record<string, unknown>[];
+    expect(keys.find((k) => k.kid === current.kid)).toMatchObject({ state: 'retired', remove_after: expect.any(String) });
+    expect(keys.filter((k) => k.state === 'current')).toHaveLength(1);
+    const listed = await run('keys', 'list', '--json');
+    expect(JSON.parse(listed.stdout)).toEqual(keys);
+    expect(listed.stdout).not.toMatch(/private|encrypted|"d"/i);
+  });
+
+  it('keys rotate without a master key is an error, not a new key (exit 1)', async () => {
+    const r = await runCli(['keys', 'rotate', '--data', data]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/no master key/);
+  });
+});
+
+describe('tessera start failures are one clear message, exit 1', { timeout: 90_000 }, () => {
+  it('rejects a plain-http issuer for a non-local host', async () => {
+    const r = await runCli(['start', '--dev', '--data', tmpDir(), '--port', '0', '--issuer', 'http://id.example.com']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/issuer must use https/);
+  });
+
+  it('reports a port already in use', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const { port } = busy.address() as { port: number };
+    try {
+      const r = await runCli(['start', '--dev', '--data', tmpDir(), '--port', String(port)]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/EADDRINUSE/);
+    } finally {
+      busy.close();
+    }
+  });
+});
