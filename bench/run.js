@@ -8,7 +8,7 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { measure } from './lib/load.js';
-import { pinned } from './lib/process.js';
+import { hasTaskset, pinned } from './lib/process.js';
 import { machineInfo, printTable, ratios } from './lib/report.js';
 import { goals, scenarios } from './scenarios.js';
 import { SERVER_CPU, targets } from './targets.js';
@@ -50,6 +50,7 @@ const settings = {
   serverCpu: SERVER_CPU,
   loadCpu: LOAD_CPU,
 };
+if (!hasTaskset) console.log('bench: taskset not found: processes are NOT pinned, figures are less comparable');
 for (const [k, v] of Object.entries(settings)) {
   if (!Number.isInteger(v) || v < 0 || v > 600) {
     console.error(`bench: --${k} must be an integer between 0 and 600`);
@@ -112,7 +113,7 @@ const rows = ratios(results, goals);
 printTable(results, rows);
 
 if (!args['no-write']) {
-  const record = { date: new Date().toISOString(), machine: { ...machine, loadavg1mAtEnd: Math.round(loadavg()[0] * 100) / 100 }, settings, results, ratios: rows };
+  const record = { date: new Date().toISOString(), machine: { ...machine, loadavg1mAtEnd: Math.round(loadavg()[0] * 100) / 100 }, settings: { ...settings, pinned: hasTaskset }, results, ratios: rows };
   const dir = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   const stamp = record.date.replace(/[:]/g, '-').replace(/\..*/, '');

@@ -9,7 +9,8 @@ const lastLine = (text) => {
   const lines = text.trim().split('\n');
   return (lines.findLast((l) => /error/i.test(l)) ?? lines.at(-1) ?? '').trim().slice(0, 300);
 };
-const hasTaskset = spawnSync('taskset', ['--version']).status === 0;
+/** Whether processes can be pinned to a core (util-linux taskset). */
+export const hasTaskset = spawnSync('taskset', ['--version']).status === 0;
 
 /** A free loopback TCP port (the kernel picks; we release it right away). */
 export function freePort() {
