@@ -89,8 +89,10 @@ export function createPasswordHasher(params: PasswordHashParams = OWASP_ARGON2ID
   const usable = (password: unknown): password is string =>
     typeof password === 'string' && Buffer.byteLength(normalizePassword(password), 'utf8') <= params.maxPasswordBytes;
 
-  let dummy: Promise<string> | undefined;
-  const dummyHash = () => (dummy ??= hash('tessera-dummy-password', options));
+  // Computed once, up front, so that even the first unknown-user login costs one verification, not two.
+  const dummy = hash('tessera-dummy-password', options);
+  dummy.catch(() => undefined); // surfaced on first use, not as an unhandled rejection
+  const dummyHash = () => dummy;
 
   const stale = (storedHash: string): boolean => {
     const p = parseOptions(storedHash);

@@ -31,7 +31,11 @@ export interface StartSessionInput {
   readonly lifetimes?: SessionLifetimes;
 }
 
-/** Build a new session (the caller stores `record` and sets `cookieValue`). */
+/**
+ * Build a new session (the caller stores `record` and sets `cookieValue`). Call it after every
+ * successful sign-in, even when the browser already had a session cookie: a fresh id at
+ * authentication is what defeats session fixation (OWASP Session Management Cheat Sheet).
+ */
 export function startSession(input: StartSessionInput): NewSession {
   const lifetimes = input.lifetimes ?? DEFAULT_SESSION_LIFETIMES;
   const cookieValue = randomBytes(32).toString('base64url');
