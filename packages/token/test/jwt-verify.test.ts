@@ -167,6 +167,15 @@ describe('verifyJwt refuses forged and broken tokens (RFC 8725, RFC 7515, RFC 90
     expect(verifyJwt(forge(header(), tricky, ed.privateKey, 'EdDSA'), { typ: 'at+jwt', getKey }).payload.note).toBe('a":"b');
   });
 
+  it('survives deeply nested JSON without a stack overflow, still catching nested duplicates', () => {
+    const depth = 5000;
+    const nested = `{"sub":"x","deep":${'['.repeat(depth)}{"k":1,"k":2}${']'.repeat(depth)}}`;
+    const small = { typ: 'at+jwt', getKey, maxLength: 64 * 1024 };
+    expect(refusal(() => verifyJwt(forge(header(), nested, ed.privateKey, 'EdDSA'), small))).toBe('duplicate_member');
+    const clean = `{"sub":"x","deep":${'['.repeat(depth)}{"k":1}${']'.repeat(depth)}}`;
+    expect(refusal(() => verifyJwt(forge(header(), clean, ed.privateKey, 'EdDSA'), small))).toBe('accepted');
+  });
+
   it('refuses non-canonical base64url in the signature (unused bits set)', () => {
     const last = s[s.length - 1]!;
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
