@@ -1,8 +1,9 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import type { Storage } from './contracts/index.js';
+import type { RevocationRecord, Storage, TokenRecord } from './contracts/index.js';
 import { migrations, migrationsTable } from './sql/migrations.js';
-import type { Database } from './sql/schema.js';
+import { revocationFromRow, tokenFromRow } from './sql/schema.js';
+import type { Database, RevocationRow, TokenRow } from './sql/schema.js';
 import { createSqlStorage } from './sql/storage.js';
 
 /** Options for {@link createPostgresStorage}. */
@@ -22,6 +23,8 @@ export interface PostgresStorageOptions {
    * WAL flush for many tokens. Each promise still resolves only after its row is committed.
    */
   groupCommit?: boolean;
+  /** Serve `tokens.get`/`revocations.get` from named prepared statements (default true); `false` to measure. */
+  preparedHotPath?: boolean;
   /** Clock for replay-marker expiry, epoch ms. Defaults to `Date.now`. */
   now?: () => number;
 }
@@ -64,7 +67,7 @@ export function createPostgresStorage(options: PostgresStorageOptions): Storage 
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 
-  return createSqlStorage({
+  const storage = createSqlStorage({
     kind: 'postgres',
     db,
     groupCommit: options.groupCommit ?? true,
@@ -72,6 +75,39 @@ export function createPostgresStorage(options: PostgresStorageOptions): Storage 
     migrate: async () => migratePostgres(db, schema),
     close: async () => db.destroy(),
   });
+  if (options.preparedHotPath === false) return storage;
+  return withPreparedHotPath(storage, pool);
+}
+
+const TOKEN_COLUMNS = 'hash, kind, jti, client_id, subject, audience, scope, grant_id, jkt, device_id, session_id, ' +
+  'claims, issued_at, expires_at, revoked_at';
+
+/**
+ * `tokens.get` and `revocations.get` (every introspection) as named server-side prepared statements:
+ * parsed and planned once per connection, and no Kysely compilation per call.
+ */
+function withPreparedHotPath(storage: Storage, pool: pg.Pool): Storage {
+  const tokens = {
+    ...storage.tokens,
+    async get(hash: string): Promise<TokenRecord | undefined> {
+      const { rows } = await pool.query<TokenRow>({
+        name: 'tessera_tokens_get', text: `select ${TOKEN_COLUMNS} from tokens where hash = $1`, values: [hash],
+      });
+      return rows[0] && tokenFromRow(rows[0]);
+    },
+  };
+  const revocations = {
+    ...storage.revocations,
+    async get(jti: string): Promise<RevocationRecord | undefined> {
+      const { rows } = await pool.query<RevocationRow>({
+        name: 'tessera_revocations_get',
+        text: 'select jti, client_id, expires_at, revoked_at, reason from revocations where jti = $1',
+        values: [jti],
+      });
+      return rows[0] && revocationFromRow(rows[0]);
+    },
+  };
+  return { ...storage, tokens, revocations };
 }
 
 /**

@@ -69,10 +69,12 @@ export const migrations: Migration[] = [
           .addColumn('issued_at', 'bigint', (c) => c.notNull())
           .addColumn('expires_at', 'bigint', (c) => c.notNull())
           .addColumn('revoked_at', 'bigint'),
-        // Joint revocation (refresh family, logout, device non-compliance) and pruning look tokens up by these.
-        s.createIndex('tokens_grant_id').on('tokens').column('grant_id'),
-        s.createIndex('tokens_device_id').on('tokens').column('device_id'),
-        s.createIndex('tokens_session_id').on('tokens').column('session_id'),
+        // Joint revocation (refresh family, logout, device non-compliance) and pruning look tokens up by
+        // these. Partial: most tokens have no grant/device/session, and every index entry costs a b-tree
+        // insert on the issuance hot path.
+        s.createIndex('tokens_grant_id').on('tokens').column('grant_id').where('grant_id', 'is not', null),
+        s.createIndex('tokens_device_id').on('tokens').column('device_id').where('device_id', 'is not', null),
+        s.createIndex('tokens_session_id').on('tokens').column('session_id').where('session_id', 'is not', null),
         s.createIndex('tokens_expires_at').on('tokens').column('expires_at'),
 
         s.createTable('revocations')
