@@ -53,6 +53,9 @@ export async function startCommand(argv: string[], io: Io): Promise<number> {
     const storeHasKeys = (await storage.keys.list()).length > 0;
     const master = loadMasterKey(io.env, settings.store.dataDir, { dev: settings.dev, storeHasKeys });
     if (master.source === 'generated') io.err(devKeyWarning(settings.store.dataDir));
+    else if (master.source === 'data-dir' && !settings.dev) {
+      io.err(`tessera: WARNING: using the dev master key in ${settings.store.dataDir}; it lies beside the keys it protects. Move it out and set TESSERA_MASTER_KEY_FILE.`);
+    }
     server = await (await serverApi()).startTessera(storage, settings, master.key);
   } catch (err) {
     await storage.close().catch(() => undefined);
