@@ -31,7 +31,7 @@ export function sealSecret(plaintext: string, masterKey: Buffer, context: string
 export function openSecret(sealed: string, masterKey: Buffer, context: string): string {
   checkKey(masterKey);
   const parts = typeof sealed === 'string' ? sealed.split('.') : [];
-  if (parts.length !== 4 || parts[0] !== VERSION || !parts.slice(1).every((p) => PART.test(p))) {
+  if (parts.length !== 4 || parts[0] !== VERSION || !parts.slice(1).every((p) => PART.test(p) || p === '')) {
     throw new SecretBoxError('sealed secret is not a v1 envelope');
   }
   const [iv, ciphertext, tag] = parts.slice(1).map((p) => Buffer.from(p, 'base64url')) as [Buffer, Buffer, Buffer];
