@@ -51,17 +51,24 @@ function checkTypes(payload: JwtPayload): void {
  */
 export function validateClaims(payload: JwtPayload, options: ValidateClaimsOptions): void {
   checkTypes(payload);
-  const required = options.requireExp === false ? options.required ?? [] : ['exp', ...(options.required ?? [])];
-  for (const claim of required) {
+  if (options.requireExp !== false && payload.exp === undefined) {
+    throw new TokenError('missing_claim', '"exp" claim is missing', { claim: 'exp' });
+  }
+  for (const claim of options.required ?? []) {
     if (payload[claim] === undefined) throw new TokenError('missing_claim', `"${claim}" claim is missing`, { claim });
   }
   if (options.issuer !== undefined && payload.iss !== options.issuer) {
     throw new TokenError('wrong_issuer', 'JWT "iss" is not the expected issuer', { claim: 'iss' });
   }
   if (options.audience !== undefined) {
-    const expected: readonly string[] = typeof options.audience === 'string' ? [options.audience] : options.audience;
+    const expected = options.audience;
     const aud = payload.aud;
-    const found = typeof aud === 'string' ? expected.includes(aud) : Array.isArray(aud) && aud.some((a) => expected.includes(a));
+    const found =
+      typeof expected === 'string'
+        ? aud === expected || (Array.isArray(aud) && aud.includes(expected))
+        : typeof aud === 'string'
+          ? expected.includes(aud)
+          : Array.isArray(aud) && aud.some((a) => expected.includes(a));
     if (!found) throw new TokenError('wrong_audience', 'JWT "aud" does not name this audience', { claim: 'aud' });
   }
   const now = options.now;

@@ -50,17 +50,17 @@ function countMembers(text: string): number {
 /** Keys of every object in a parsed JSON value (iterative: a 16 KiB token can nest thousands deep). */
 function countKeys(root: object): number {
   let count = 0;
-  const stack: unknown[] = [root];
-  while (stack.length > 0) {
-    const value = stack.pop();
+  // Most claim sets are flat: the stack is allocated only when a nested object or array appears.
+  let stack: unknown[] | undefined;
+  for (let value: unknown = root; value !== undefined; value = stack?.pop()) {
     if (value === null || typeof value !== 'object') continue;
     if (Array.isArray(value)) {
-      for (const item of value) if (item !== null && typeof item === 'object') stack.push(item);
+      for (const item of value) if (item !== null && typeof item === 'object') (stack ??= []).push(item);
     } else {
       for (const key in value) {
         count++;
         const item = (value as Record<string, unknown>)[key];
-        if (item !== null && typeof item === 'object') stack.push(item);
+        if (item !== null && typeof item === 'object') (stack ??= []).push(item);
       }
     }
   }
