@@ -2,6 +2,9 @@ import type { JwsAlgorithm } from './algorithms.js';
 import { fetchJson, isPlainObject, UpstreamError, type FetchLike } from './http.js';
 import { importJwk, type KeyEntry } from './jwk-import.js';
 
+/** Wait between background attempts after a failed JWKS fetch. */
+const RETRY_MS = 5_000;
+
 export interface JwksCacheOptions {
   /** Resolves the `jwks_uri` (from discovery or configuration). */
   jwksUri: () => Promise<string>;
@@ -21,7 +24,8 @@ export interface JwksCacheOptions {
  * The authorization server's signing keys, imported once into KeyObjects and looked up synchronously.
  *
  * - Fresh for the server's `Cache-Control: max-age`, clamped to [minAge, maxAge]; when stale, the keys
- *   stay in use while one background refresh runs (the hot path never waits on the network).
+ *   stay in use while one background refresh runs (the hot path never waits on the network); if the
+ *   server is unreachable the old keys stay in use and a refresh is retried every 5 s.
  * - An unknown `kid` causes at most one refetch per cooldown, shared by all concurrent callers
  *   (single-flight), so a flood of forged `kid`s costs the server one request per cooldown.
  * - Rotation: the server publishes the next key ahead of signing with it (OIDC Core §10.1.1), and an
@@ -32,6 +36,7 @@ export class JwksCache {
   private loaded = false;
   private freshUntil = 0;
   private lastAttempt = Number.NEGATIVE_INFINITY;
+  private lastUnknownKidRefresh = Number.NEGATIVE_INFINITY;
   private inflight: Promise<void> | undefined;
   /** Bumped on every successful refresh, so caches of verified tokens can tell keys changed. */
   generation = 0;
@@ -63,8 +68,7 @@ export class JwksCache {
 
   /** Start a background refresh when the keys are past their max-age (never awaited on the hot path). */
   refreshIfStale(): void {
-    const now = this.options.now();
-    if (now < this.freshUntil || this.inflight !== undefined || now - this.lastAttempt < this.options.cooldownMs) return;
+    if (this.options.now() < this.freshUntil || this.inflight !== undefined) return;
     this.refresh('stale').catch(() => undefined);
   }
 
@@ -82,23 +86,36 @@ export class JwksCache {
 
   /**
    * Refetch because a token named an unknown `kid`. Resolves `true` if a fetch happened (or was already
-   * in flight) and the caller should retry, `false` when the cooldown forbids it.
+   * in flight) and the caller should retry, `false` when the cooldown forbids it. Only refetches caused
+   * by unknown kids count against the cooldown: a routine (max-age) fetch just before an emergency
+   * rotation must not delay learning the new key.
    */
   async refreshForUnknownKid(): Promise<boolean> {
     if (this.inflight !== undefined) {
       await this.inflight;
       return true;
     }
-    if (this.options.now() - this.lastAttempt < this.options.cooldownMs) return false;
+    const now = this.options.now();
+    if (now - this.lastUnknownKidRefresh < this.options.cooldownMs) return false;
+    this.lastUnknownKidRefresh = now;
     await this.refresh('unknown kid');
     return true;
   }
 
-  /** Single-flight fetch of the JWKS; replaces the key set atomically on success. */
+  /**
+   * Single-flight fetch of the JWKS; replaces the key set atomically on success. On failure the
+   * current keys stay in use and the next background attempt waits RETRY_MS.
+   */
   refresh(reason: string): Promise<void> {
-    this.inflight ??= this.fetchKeys(reason).finally(() => {
-      this.inflight = undefined;
-    });
+    this.inflight ??= this.fetchKeys(reason)
+      .catch((error: unknown) => {
+        this.freshUntil = this.options.now() + RETRY_MS;
+        this.options.log('jwks_refresh_failed', { reason, message: (error as Error).message });
+        throw error;
+      })
+      .finally(() => {
+        this.inflight = undefined;
+      });
     return this.inflight;
   }
 

@@ -25,7 +25,7 @@ describe('JWKS cache and key rotation (OIDC Core §10.1.1, C-69)', () => {
     const guard = createGuard({ issuer: ISSUER, audience: AUDIENCE, fetch: as.fetch, now: c.now });
     await guard.verifyToken(await signToken(k1));
     as.jwks.keys.push(k2.jwk);
-    c.ms += 31_000; // past the cooldown
+    c.ms += 1_000; // an emergency rotation right after the first fetch: the routine fetch does not count against the cooldown
     expect(await guard.verifyToken(await signToken(k2))).toMatchObject({ subject: 'user-1' });
     expect(as.calls.jwks).toBe(2);
   });
@@ -36,7 +36,6 @@ describe('JWKS cache and key rotation (OIDC Core §10.1.1, C-69)', () => {
     const c = clock();
     const guard = createGuard({ issuer: ISSUER, audience: AUDIENCE, fetch: as.fetch, now: c.now, jwks: { cooldown: 30 } });
     await guard.ready();
-    c.ms += 31_000;
     as.delayMs = 20;
     const forged = await Promise.all(Array.from({ length: 50 }, (_, i) => signToken({ ...key, kid: `forged-${i}` })));
     const results = await Promise.allSettled(forged.map((t) => guard.verifyToken(t)));
@@ -66,6 +65,30 @@ describe('JWKS cache and key rotation (OIDC Core §10.1.1, C-69)', () => {
     await new Promise((r) => setTimeout(r, 10));
     expect(as.calls.jwks).toBe(2);
     expect(guard.checkToken(await signToken(k2))).not.toBeInstanceOf(Promise); // the refresh brought k2
+  });
+
+  it('keeps using the cached keys when a background refresh fails, and retries 5 s later', async () => {
+    const key = await makeKey('k1', 'ES256');
+    const as = new FakeAs([key]);
+    as.jwksCacheControl = 'max-age=60';
+    const c = clock();
+    const guard = createGuard({ issuer: ISSUER, audience: AUDIENCE, fetch: as.fetch, now: c.now, jwtCache: false });
+    const { accessClaims, NOW_S } = await import('./helpers.js');
+    const token = await signToken(key, accessClaims({ exp: NOW_S + 3600 }));
+    await guard.verifyToken(token);
+    as.jwksStatus = 503;
+    c.ms += 61_000;
+    expect(guard.checkToken(token)).toMatchObject({ subject: 'user-1' });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(as.calls.jwks).toBe(2);
+    c.ms += 4_000;
+    expect(guard.checkToken(token)).toMatchObject({ subject: 'user-1' });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(as.calls.jwks).toBe(2);
+    c.ms += 1_000;
+    guard.checkToken(token);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(as.calls.jwks).toBe(3);
   });
 
   it('clamps an excessive max-age to jwks.maxAge', async () => {
