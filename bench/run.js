@@ -1,7 +1,7 @@
 // `npm run bench`: start each server as its own process pinned to core 0, drive it from this process
 // pinned to core 1, and print req/s, p50/p99 and peak RSS with ratios against the floor and the peer.
 //
-//   node bench/run.js [--duration 10] [--warmup 2] [--connections 32] [--only tessera] [--no-write]
+//   node bench/run.js [--duration 10] [--warmup 2] [--warmup-requests 5000] [--connections 32] [--only tessera] [--no-write]
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -21,6 +21,7 @@ try {
     options: {
       duration: { type: 'string', default: '10' },
       warmup: { type: 'string', default: '2' },
+      'warmup-requests': { type: 'string', default: '5000' },
       connections: { type: 'string', default: '32' },
       only: { type: 'string', multiple: true },
       'no-write': { type: 'boolean', default: false },
@@ -28,11 +29,11 @@ try {
     },
   }));
 } catch (err) {
-  console.error(`bench: ${err.message}\nusage: node bench/run.js [--duration S] [--warmup S] [--connections N] [--only TEXT]… [--no-write]`);
+  console.error(`bench: ${err.message}\nusage: node bench/run.js [--duration S] [--warmup S] [--warmup-requests N] [--connections N] [--only TEXT]… [--no-write]`);
   process.exit(2);
 }
 if (args.help) {
-  console.log('usage: node bench/run.js [--duration S] [--warmup S] [--connections N] [--only TEXT]… [--no-write]');
+  console.log('usage: node bench/run.js [--duration S] [--warmup S] [--warmup-requests N] [--connections N] [--only TEXT]… [--no-write]');
   process.exit(0);
 }
 
@@ -46,14 +47,16 @@ if (!process.env.TESSERA_BENCH_PINNED) {
 const settings = {
   duration: Number(args.duration),
   warmup: Number(args.warmup),
+  warmupRequests: Number(args['warmup-requests']),
   connections: Number(args.connections),
   serverCpu: SERVER_CPU,
   loadCpu: LOAD_CPU,
 };
 if (!hasTaskset) console.log('bench: taskset not found: processes are NOT pinned, figures are less comparable');
 for (const [k, v] of Object.entries(settings)) {
-  if (!Number.isInteger(v) || v < 0 || v > 600) {
-    console.error(`bench: --${k} must be an integer between 0 and 600`);
+  const max = k === 'warmupRequests' ? 1_000_000 : 600;
+  if (!Number.isInteger(v) || v < 0 || v > max) {
+    console.error(`bench: --${k} must be an integer between 0 and ${max}`);
     process.exit(2);
   }
 }
@@ -61,7 +64,7 @@ for (const [k, v] of Object.entries(settings)) {
 const selected = scenarios.filter((s) => !args.only || args.only.some((o) => s.name.includes(o)));
 const machine = machineInfo();
 console.log(`bench: ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, load ${machine.loadavg1mAtStart}`);
-console.log(`bench: ${settings.connections} connections, ${settings.warmup} s warm-up + ${settings.duration} s per scenario; servers on core ${SERVER_CPU}, load on core ${LOAD_CPU}`);
+console.log(`bench: ${settings.connections} connections, warm-up ≥ ${settings.warmup} s and ≥ ${settings.warmupRequests} requests, then ${settings.duration} s per scenario; servers on core ${SERVER_CPU}, load on core ${LOAD_CPU}`);
 
 const results = [];
 for (const target of targets) {

@@ -1,9 +1,14 @@
 // The load generator: autocannon, in the runner's own process (the runner is pinned to the other core).
 import autocannon from 'autocannon';
 
-function run(opts) {
+/** One autocannon run; `maxSeconds` stops a request-count run that would take too long. */
+function run(opts, maxSeconds) {
   return new Promise((resolve, reject) => {
-    autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)));
+    const instance = autocannon(opts, (err, result) => {
+      clearTimeout(timer);
+      return err ? reject(err) : resolve(result);
+    });
+    const timer = maxSeconds ? setTimeout(() => instance.stop(), maxSeconds * 1000) : undefined;
   });
 }
 
@@ -11,7 +16,7 @@ function run(opts) {
  * Warm up, then measure one request shape at a fixed connection count and duration. `cpu()` (the
  * server's CPU seconds so far) is sampled around the measured part only.
  * @param {{ url: string, method: string, headers: Record<string,string>, body?: string,
- *           connections: number, duration: number, warmup: number }} o
+ *           connections: number, duration: number, warmup: number, warmupRequests?: number }} o
  * @param {() => number | undefined} [cpu]
  */
 export async function measure(o, cpu = () => undefined) {
@@ -24,7 +29,13 @@ export async function measure(o, cpu = () => undefined) {
     pipelining: 1,
     timeout: 10,
   };
-  if (o.warmup > 0) await run({ ...opts, duration: o.warmup });
+  // Warm up for a number of requests, not only seconds: V8 needs a few thousand calls to optimise the
+  // hot path, and a starved server makes few of them per second (capped so a slow server cannot stall).
+  if (o.warmup > 0) {
+    const first = await run({ ...opts, duration: o.warmup });
+    const missing = (o.warmupRequests ?? 0) - first.requests.total;
+    if (missing > 0) await run({ ...opts, amount: missing }, 30);
+  }
   const cpuBefore = cpu();
   const started = performance.now();
   const r = await run({ ...opts, duration: o.duration });
