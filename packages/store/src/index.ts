@@ -7,3 +7,5 @@ export { createPostgresStorage } from './postgres.js';
 export type { PostgresStorageOptions } from './postgres.js';
 export { openStorage } from './open.js';
 export type { StorageConfig } from './open.js';
+export { startPruning } from './pruning.js';
+export type { PruningOptions } from './pruning.js';

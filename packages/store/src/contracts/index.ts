@@ -33,7 +33,10 @@ export interface Storage {
   migrate(): Promise<void>;
   /** Cheap round-trip proving the backend answers (used by `/readyz`). */
   ping(): Promise<void>;
-  /** Delete expired rows from every slice; returns counts per slice. */
+  /**
+   * Delete expired rows from every slice; returns counts per slice: `tokens`, `revocations`, `replay`
+   * (each slice's own `pruneExpired`) and `keys` (retired keys whose `removeAfter` is before `before`).
+   */
   pruneExpired(before: Date): Promise<Record<string, number>>;
   close(): Promise<void>;
 }
