@@ -4,7 +4,7 @@
 //   node examples/protected-api/server.js --issuer http://127.0.0.1:3000 --audience https://reports.example.com
 //
 // Options (flags, or the environment variable in brackets):
-//   --issuer URL           Tessera's issuer identifier               [TESSERA_ISSUER]   default http://127.0.0.1:3000
+//   --issuer URL           Tessera's issuer identifier               [TESSERA_ISSUER]   default http://localhost:3000 (what `tessera start --dev` uses)
 //   --audience ID          this API's resource identifier at Tessera [API_AUDIENCE]     default https://reports.example.com
 //   --host, --port         where to listen                           [HOST, PORT]       default 127.0.0.1:4000
 //   --client-id/-secret    credentials for introspecting opaque tokens [INTROSPECTION_CLIENT_ID/_SECRET]
@@ -15,7 +15,7 @@ import { buildApp } from './app.js';
 
 const { values } = parseArgs({
   options: {
-    issuer: { type: 'string', default: process.env.TESSERA_ISSUER ?? 'http://127.0.0.1:3000' },
+    issuer: { type: 'string', default: process.env.TESSERA_ISSUER ?? 'http://localhost:3000' },
     audience: { type: 'string', default: process.env.API_AUDIENCE ?? 'https://reports.example.com' },
     host: { type: 'string', default: process.env.HOST ?? '127.0.0.1' },
     port: { type: 'string', default: process.env.PORT ?? '4000' },
