@@ -19,7 +19,7 @@ describe('createTessera', () => {
     const url = await tessera.listen();
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const res = await fetch(`${url}/.well-known/oauth-authorization-server`);
-    expect((await res.json()).issuer).toBe(ISSUER);
+    expect(((await res.json()) as { issuer: string }).issuer).toBe(ISSUER);
     await tessera.close();
     await tessera.close();
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();

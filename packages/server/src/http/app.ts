@@ -4,6 +4,7 @@ import type { ServerConfig } from '../config/index.js';
 import { notFound, unsupportedMediaType } from '../errors.js';
 import { errorHandler, sendError } from './error-handler.js';
 import { parseForm } from './form.js';
+import { lazyChildLoggerFactory } from './lazy-logger.js';
 
 /**
  * The Fastify instance with our transport rules, before any route:
@@ -11,7 +12,8 @@ import { parseForm } from './form.js';
  * - only `application/x-www-form-urlencoded` is parsed, strictly (see `parseForm`); every other
  *   content type → 415 `invalid_request` (JSON is not an OAuth request encoding, RFC 6749 §3.2);
  * - errors in the RFC 6749 §5.2 JSON shape, unknown paths in the same shape;
- * - per-request log lines only at debug: at info the hot path writes nothing.
+ * - per-request log lines only at debug: at info the hot path writes nothing, and the request's
+ *   child logger is only built when something is logged.
  */
 export function createApp(options: {
   server: Pick<ServerConfig, 'bodyLimit' | 'trustProxy'>;
@@ -24,6 +26,7 @@ export function createApp(options: {
     // pino's Logger is a FastifyBaseLogger; the cast only widens the instance's logger type.
     loggerInstance: logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyChildLoggerFactory,
     bodyLimit: server.bodyLimit,
     trustProxy: server.trustProxy,
     return503OnClosing: true,
