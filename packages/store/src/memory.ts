@@ -1,4 +1,5 @@
 import { ConflictError } from './contracts/index.js';
+import { memoryLoginThrottle, memorySessions, memoryUsers } from './memory-accounts.js';
 import type {
   ClientRecord,
   ClientStore,
@@ -122,6 +123,9 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
     },
   };
 
+  const sessions = memorySessions();
+  const loginThrottle = memoryLoginThrottle();
+
   return {
     kind: 'memory',
     clients: clientStore,
@@ -130,6 +134,9 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
     revocations: revocationStore,
     keys: keyStore,
     replay: replayStore,
+    users: memoryUsers(),
+    sessions,
+    loginThrottle,
     async migrate() {},
     async ping() {},
     async pruneExpired(before) {
@@ -138,6 +145,8 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
         revocations: await revocationStore.pruneExpired(before),
         replay: await replayStore.pruneExpired(before),
         keys: keyStore.pruneRemoved(before),
+        sessions: await sessions.pruneExpired(before),
+        loginThrottle: await loginThrottle.pruneExpired(before),
       };
     },
     async close() {},

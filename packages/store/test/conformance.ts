@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError } from '../src/index.js';
 import type { Storage } from '../src/index.js';
-import { at, client, resource, revocation, signingKey, T0, token } from './fixtures.js';
+import { accountsConformance } from './conformance-accounts.js';
+import { at, client, resource, revocation, session, signingKey, T0, token } from './fixtures.js';
 
 /** How the conformance suite gets an isolated storage with no rows in it, and gets rid of it. */
 export interface StorageHarness {
@@ -297,6 +298,8 @@ export function runStorageConformance(name: string, harness: StorageHarness): vo
       });
     });
 
+    accountsConformance(() => s);
+
     describe('storage', () => {
       it('pruneExpired prunes every slice and returns counts per slice', async () => {
         await s.tokens.put(token({ expiresAt: at(-1) }));
@@ -305,8 +308,10 @@ export function runStorageConformance(name: string, harness: StorageHarness): vo
         await s.replay.use('r', at(-1));
         await s.keys.insert(signingKey({ state: 'retired', retiredAt: at(-9), removeAfter: at(-1) }));
         await s.keys.insert(signingKey({ state: 'retired', retiredAt: at(-9), removeAfter: at(1) }));
-        expect(await s.pruneExpired(T0)).toEqual({ tokens: 1, revocations: 1, replay: 1, keys: 1 });
-        expect(await s.pruneExpired(T0)).toEqual({ tokens: 0, revocations: 0, replay: 0, keys: 0 });
+        await s.sessions.create(session({ expiresAt: at(-1) }));
+        await s.loginThrottle.increment('k', at(-120_000), 60);
+        expect(await s.pruneExpired(T0)).toEqual({ tokens: 1, revocations: 1, replay: 1, keys: 1, sessions: 1, loginThrottle: 1 });
+        expect(await s.pruneExpired(T0)).toEqual({ tokens: 0, revocations: 0, replay: 0, keys: 0, sessions: 0, loginThrottle: 0 });
       });
       it('Dates round-trip exactly, to the millisecond, across the whole useful range', async () => {
         const instants = [new Date(0), new Date(1), new Date('1999-12-31T23:59:59.999Z'), T0, new Date(8.64e15)];

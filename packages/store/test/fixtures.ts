@@ -3,8 +3,10 @@ import type {
   ClientRecord,
   ResourceRecord,
   RevocationRecord,
+  SessionRecord,
   SigningKeyRecord,
   TokenRecord,
+  UserRecord,
 } from '../src/index.js';
 
 /** A frozen instant all fixtures are relative to; ms precision on purpose (Date round-trip tests). */
@@ -93,6 +95,42 @@ export function signingKey(overrides: Partial<SigningKeyRecord> = {}): SigningKe
     activatesAt: at(3_600_000),
     retiredAt: null,
     removeAfter: null,
+    ...overrides,
+  };
+}
+
+export function user(overrides: Partial<UserRecord> = {}): UserRecord {
+  const id = randomUUID();
+  return {
+    v: 1,
+    id,
+    username: `user-${id}`,
+    email: 'zoë@example.com',
+    emailVerified: false,
+    passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo',
+    totp: null,
+    status: 'active',
+    groups: ['staff'],
+    createdAt: T0,
+    updatedAt: T0,
+    ...overrides,
+  };
+}
+
+export function session(overrides: Partial<SessionRecord> = {}): SessionRecord {
+  return {
+    v: 1,
+    idHash: randomUUID().replaceAll('-', ''),
+    sid: randomUUID(),
+    userId: 'u1',
+    createdAt: T0,
+    lastSeenAt: T0,
+    expiresAt: at(86_400_000),
+    idleTimeoutSeconds: 1800,
+    amr: ['pwd', 'otp'],
+    acr: null,
+    authTime: T0,
+    revokedAt: null,
     ...overrides,
   };
 }

@@ -57,7 +57,7 @@ if (url) {
       destroy: async (storage) => {
         const { schema, shared: isShared } = schemas.get(storage)!;
         if (isShared) {
-          const tables = ['clients', 'resources', 'tokens', 'revocations', 'signing_keys', 'replay'];
+          const tables = ['clients', 'resources', 'tokens', 'revocations', 'signing_keys', 'replay', 'users', 'sessions', 'login_throttle'];
           await sql(tables.map((t) => `delete from "${schema}".${t};`).join(' '));
           return;
         }

@@ -1,9 +1,12 @@
 import type { ClientStore } from './clients.js';
 import type { KeyStore } from './keys.js';
+import type { LoginThrottleStore } from './login-throttle.js';
 import type { ReplayStore } from './replay.js';
 import type { ResourceStore } from './resources.js';
 import type { RevocationStore } from './revocations.js';
+import type { SessionStore } from './sessions.js';
 import type { TokenStore } from './tokens.js';
+import type { UserStore } from './users.js';
 
 export type * from './clients.js';
 export type * from './common.js';
@@ -29,13 +32,17 @@ export interface Storage {
   readonly revocations: RevocationStore;
   readonly keys: KeyStore;
   readonly replay: ReplayStore;
+  readonly users: UserStore;
+  readonly sessions: SessionStore;
+  readonly loginThrottle: LoginThrottleStore;
   /** Apply pending migrations; safe to call on every start and from several nodes at once. */
   migrate(): Promise<void>;
   /** Cheap round-trip proving the backend answers (used by `/readyz`). */
   ping(): Promise<void>;
   /**
-   * Delete expired rows from every slice; returns counts per slice: `tokens`, `revocations`, `replay`
-   * (each slice's own `pruneExpired`) and `keys` (retired keys whose `removeAfter` is before `before`).
+   * Delete expired rows from every slice; returns counts per slice: `tokens`, `revocations`, `replay`,
+   * `sessions`, `loginThrottle` (each slice's own `pruneExpired`) and `keys` (retired keys whose
+   * `removeAfter` is before `before`).
    */
   pruneExpired(before: Date): Promise<Record<string, number>>;
   close(): Promise<void>;

@@ -104,4 +104,49 @@ export const migrations: Migration[] = [
       ];
     },
   },
+  {
+    name: '0002_accounts',
+    up(db, dialect) {
+      const json = dialect === 'postgres' ? 'jsonb' : 'text';
+      const s = db.schema;
+      return [
+        s.createTable('users')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('username', 'text', (c) => c.notNull().unique())
+          .addColumn('email', 'text')
+          .addColumn('email_verified', 'integer', (c) => c.notNull())
+          .addColumn('password_hash', 'text', (c) => c.notNull())
+          .addColumn('totp_secret', 'text')
+          .addColumn('totp_last_used_step', 'bigint')
+          .addColumn('totp_confirmed_at', 'bigint')
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('groups', json, (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull()),
+
+        s.createTable('sessions')
+          .addColumn('id_hash', 'text', (c) => c.primaryKey())
+          .addColumn('sid', 'text', (c) => c.notNull())
+          .addColumn('user_id', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .addColumn('idle_timeout_seconds', 'integer', (c) => c.notNull())
+          .addColumn('amr', json, (c) => c.notNull())
+          .addColumn('acr', 'text')
+          .addColumn('auth_time', 'bigint', (c) => c.notNull())
+          .addColumn('revoked_at', 'bigint'),
+        s.createIndex('sessions_user_id').on('sessions').column('user_id'),
+        s.createIndex('sessions_sid').on('sessions').column('sid'),
+        s.createIndex('sessions_expires_at').on('sessions').column('expires_at'),
+
+        s.createTable('login_throttle')
+          .addColumn('key', 'text', (c) => c.primaryKey())
+          .addColumn('count', 'integer', (c) => c.notNull())
+          .addColumn('last_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull()),
+        s.createIndex('login_throttle_expires_at').on('login_throttle').column('expires_at'),
+      ];
+    },
+  },
 ];

@@ -23,6 +23,9 @@ export interface Database {
   revocations: RevocationsTable;
   signing_keys: SigningKeysTable;
   replay: ReplayTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  login_throttle: LoginThrottleTable;
   tessera_migrations: MigrationsTable;
 }
 
@@ -95,6 +98,43 @@ export interface SigningKeysTable {
 
 export interface ReplayTable {
   key: string;
+  expires_at: EpochMs;
+}
+
+/** The TOTP factor is three columns (present iff `totp_secret` is not null) so its CAS is portable SQL. */
+export interface UsersTable {
+  id: string;
+  username: string;
+  email: string | null;
+  email_verified: number;
+  password_hash: string;
+  totp_secret: string | null;
+  totp_last_used_step: number | null;
+  totp_confirmed_at: EpochMs | null;
+  status: string;
+  groups: Json;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+}
+
+export interface SessionsTable {
+  id_hash: string;
+  sid: string;
+  user_id: string;
+  created_at: EpochMs;
+  last_seen_at: EpochMs;
+  expires_at: EpochMs;
+  idle_timeout_seconds: number;
+  amr: Json;
+  acr: string | null;
+  auth_time: EpochMs;
+  revoked_at: EpochMs | null;
+}
+
+export interface LoginThrottleTable {
+  key: string;
+  count: number;
+  last_at: EpochMs;
   expires_at: EpochMs;
 }
 

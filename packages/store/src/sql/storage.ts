@@ -17,6 +17,7 @@ import {
   signingKeyFromRow, signingKeyToRow, tokenFromRow, tokenToRow,
 } from './schema.js';
 import type { Database, SigningKeysTable } from './schema.js';
+import { createSqlAccountSlices } from './accounts.js';
 import { groupCommit } from './group-commit.js';
 import type { BatchRunner } from './group-commit.js';
 
@@ -200,9 +201,11 @@ export function createSqlStorage(parts: SqlStorageParts): Storage {
     return count(res.numDeletedRows);
   }
 
+  const { users, sessions, loginThrottle } = createSqlAccountSlices(db);
+
   return {
     kind: parts.kind,
-    clients, resources, tokens, revocations, keys, replay,
+    clients, resources, tokens, revocations, keys, replay, users, sessions, loginThrottle,
     migrate: parts.migrate,
     async ping() {
       await sql`select 1`.execute(db);
@@ -213,6 +216,8 @@ export function createSqlStorage(parts: SqlStorageParts): Storage {
         revocations: await revocations.pruneExpired(before),
         replay: await replay.pruneExpired(before),
         keys: await pruneRemovedKeys(before),
+        sessions: await sessions.pruneExpired(before),
+        loginThrottle: await loginThrottle.pruneExpired(before),
       };
     },
     async close() {
