@@ -36,15 +36,15 @@ function measure(name, fn, { batches = 60, perBatch = 500 } = {}) {
 }
 
 // The decision cache is off for the Cedar numbers, or every call after the first would be a cache hit.
-const validated = PolicyEngine.fromText(DEVICE_TRUST_POLICIES, undefined, { decisionCacheSize: 0 });
-const fast = PolicyEngine.fromText(DEVICE_TRUST_POLICIES, undefined, { validateRequests: false, decisionCacheSize: 0 });
+const validated = PolicyEngine.fromText(DEVICE_TRUST_POLICIES, undefined, { validateRequests: true, decisionCacheSize: 0 });
+const fast = PolicyEngine.fromText(DEVICE_TRUST_POLICIES, undefined, { decisionCacheSize: 0 }); // default: JS shape check only
 const cached = PolicyEngine.fromText(DEVICE_TRUST_POLICIES);
 for (const [decision, req] of [[validated.decide(userDevice), 'user+device'], [validated.decide(service), 'service']]) {
   if (decision.decision !== 'allow') throw new Error(`bench request ${req} was denied: ${decision.reasons}`);
 }
-measure('decide: user + device, request validated (default)', () => validated.decide(userDevice));
-measure('decide: user + device, validateRequests: false', () => fast.decide(userDevice));
-measure('decide: client_credentials, request validated', () => validated.decide(service));
-measure('decide: client_credentials, validateRequests: false', () => fast.decide(service));
+measure('decide: user + device, validateRequests: true', () => validated.decide(userDevice));
+measure('decide: user + device (default: JS shape check)', () => fast.decide(userDevice));
+measure('decide: client_credentials, validateRequests: true', () => validated.decide(service));
+measure('decide: client_credentials (default)', () => fast.decide(service));
 measure('decide: user + device, decision cache hit', () => cached.decide(userDevice), { perBatch: 5000 });
 measure('evaluateCompliance: default macOS profile', () => evaluateCompliance(signals, profiles, now), { perBatch: 20000 });

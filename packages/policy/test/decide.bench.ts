@@ -11,8 +11,8 @@ const signals: DeviceSignals = {
 };
 const profiles = defaultProfiles();
 const device = devicePosture(signals, evaluateCompliance(signals, profiles, now), true);
-const validated = new PolicyEngine(loadPolicySet(DEVICE_TRUST_POLICIES), { decisionCacheSize: 0 });
-const unvalidated = new PolicyEngine(loadPolicySet(DEVICE_TRUST_POLICIES), { validateRequests: false, decisionCacheSize: 0 });
+const validated = new PolicyEngine(loadPolicySet(DEVICE_TRUST_POLICIES), { validateRequests: true, decisionCacheSize: 0 });
+const unvalidated = new PolicyEngine(loadPolicySet(DEVICE_TRUST_POLICIES), { decisionCacheSize: 0 });
 const cached = new PolicyEngine(loadPolicySet(DEVICE_TRUST_POLICIES));
 const withDevice = request({ audience: 'payroll-api', device });
 const serviceClient = request({ user: undefined, acr: undefined, grantType: 'client_credentials' });
@@ -21,7 +21,7 @@ describe('decide() with a preparsed policy set (5 policies)', () => {
   bench('user + device, request validated against the schema', () => {
     validated.decide(withDevice);
   });
-  bench('user + device, no request validation', () => {
+  bench('user + device, default (JS shape check only)', () => {
     unvalidated.decide(withDevice);
   });
   bench('client_credentials (no user, no device), validated', () => {

@@ -3,6 +3,7 @@ import { DecisionCache } from './decision-cache.js';
 import { loadPolicySet, releasePolicySet, type CompiledPolicySet } from './load.js';
 import { requestShapeProblem } from './request-shape.js';
 import { toCedarCall, type AccessRequest } from './request.js';
+import { TESSERA_SCHEMA } from './schema.js';
 
 /** The outcome of one access question. */
 export interface AccessDecision {
@@ -24,9 +25,10 @@ export interface AccessDecision {
 export interface PolicyEngineOptions {
   /**
    * Also have Cedar validate every request (principal/resource types, context shape, entity
-   * attributes) against the loaded schema. Default true. A structural check in JS always runs first,
-   * so turning this off (roughly halves the cost of `decide`, see the package README) stays safe
-   * with the Tessera schema; keep it on with a custom schema.
+   * attributes) against the loaded schema. A structural check in JS that mirrors
+   * {@link TESSERA_SCHEMA} always runs first, so with that schema Cedar's check adds cost (about as
+   * much again as the evaluation, see the package README) and no safety. Default: off for
+   * `TESSERA_SCHEMA`, on for any other schema.
    */
   readonly validateRequests?: boolean;
   /**
@@ -49,12 +51,12 @@ export interface PolicyEngineOptions {
  */
 export class PolicyEngine {
   #current: CompiledPolicySet;
-  readonly #validateRequests: boolean;
+  readonly #validateRequests: boolean | undefined;
   readonly #cache: DecisionCache;
 
   constructor(initial: CompiledPolicySet, options: PolicyEngineOptions = {}) {
     this.#current = initial;
-    this.#validateRequests = options.validateRequests ?? true;
+    this.#validateRequests = options.validateRequests;
     this.#cache = new DecisionCache(options.decisionCacheSize ?? 4096);
   }
 
@@ -96,7 +98,7 @@ export class PolicyEngine {
     let call: ReturnType<typeof toCedarCall>;
     let key: string;
     try {
-      call = toCedarCall(request, set.cacheKey, this.#validateRequests);
+      call = toCedarCall(request, set.cacheKey, this.#validateRequests ?? set.schema !== TESSERA_SCHEMA);
       key = JSON.stringify(call);
     } catch (error) {
       return deny(['policy_request_invalid'], [], [error instanceof Error ? error.message : String(error)]);

@@ -88,7 +88,7 @@ forbid (principal, action, resource) when { 9223372036854775807 + (if context.sc
   });
 
   it('decides the same with and without Cedar request validation on well-formed requests', () => {
-    const a = PolicyEngine.fromText(DEVICE_TRUST_POLICIES);
+    const a = PolicyEngine.fromText(DEVICE_TRUST_POLICIES, undefined, { validateRequests: true });
     const b = PolicyEngine.fromText(DEVICE_TRUST_POLICIES, undefined, { validateRequests: false });
     const device = { id: 'd', platform: 'android', compliant: false, bound: true, reasons: ['os_outdated'], jailbroken: true };
     for (const req of [request(), request({ audience: 'payroll-api' }), request({ audience: 'payroll-api', device }), request({ user: undefined, grantType: 'client_credentials' })]) {
