@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { ClientRecord } from '@tessera/store';
 import type { AuthenticateClient } from '../client-auth/index.js';
-import { NO_STORE_CORS } from '../http/headers.js';
+import { JSON_NO_STORE_CORS } from '../http/headers.js';
 import type { PostEndpoint } from '../http/routes.js';
 import type { ActiveToken, FindActiveToken } from '../tokens/inspect.js';
 import {
@@ -20,7 +20,7 @@ export interface IntrospectContext extends EndpointContext {
 }
 
 /** RFC 7662 §2.2: an inactive token is described by `active` alone, so nothing leaks about it. */
-const INACTIVE = Object.freeze({ active: false });
+const INACTIVE = '{"active":false}';
 
 /**
  * Who may learn about a token (RFC 7662 §4 leaves it to the server, and requires a rule against
@@ -78,7 +78,8 @@ export function introspectionEndpoint(deps: {
     ],
     context: (request, params) => ({ request, params, client: undefined }),
     respond(ctx: IntrospectContext, reply: FastifyReply) {
-      reply.code(200).headers(NO_STORE_CORS).send(ctx.token === undefined ? INACTIVE : describeToken(ctx.token, issuer));
+      const body = ctx.token === undefined ? INACTIVE : JSON.stringify(describeToken(ctx.token, issuer));
+      reply.code(200).headers(JSON_NO_STORE_CORS).send(body);
     },
   };
 }

@@ -19,3 +19,9 @@ export const PREFLIGHT: Readonly<Record<string, string>> = Object.freeze({
   'access-control-allow-headers': 'authorization, content-type, dpop',
   'access-control-max-age': '86400',
 });
+
+/** Headers of every JSON token/introspection response: no-store, CORS and the media type (RFC 6749 §5.1). */
+export const JSON_NO_STORE_CORS: Readonly<Record<string, string>> = Object.freeze({
+  ...NO_STORE_CORS,
+  'content-type': 'application/json; charset=utf-8',
+});

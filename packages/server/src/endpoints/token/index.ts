@@ -2,7 +2,7 @@ import type { FastifyReply } from 'fastify';
 import { invalidRequest, unauthorizedClient, unsupportedGrantType } from '../../errors.js';
 import type { AuthenticateClient } from '../../client-auth/index.js';
 import type { Grant, GrantDeps, TokenResponse } from '../../grants/index.js';
-import { NO_STORE_CORS } from '../../http/headers.js';
+import { JSON_NO_STORE_CORS } from '../../http/headers.js';
 import type { PostEndpoint } from '../../http/routes.js';
 import { authenticateClientStep, callerOf, rejectCredentialsInQuery, type EndpointContext } from '../context.js';
 import type { Step } from '../steps.js';
@@ -65,9 +65,9 @@ export function tokenEndpoint(deps: {
       runGrant(deps.grantDeps),
     ],
     context: (request, params) => ({ request, params, client: undefined }),
-    // RFC 6749 §5.1: JSON, never cached.
+    // RFC 6749 §5.1: JSON, never cached. Serialised here: a string with its type skips Fastify's serializer lookup.
     respond(ctx: TokenContext, reply: FastifyReply) {
-      reply.code(200).headers(NO_STORE_CORS).send(ctx.response);
+      reply.code(200).headers(JSON_NO_STORE_CORS).send(JSON.stringify(ctx.response));
     },
   };
 }
