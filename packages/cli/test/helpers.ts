@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,9 +48,31 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /**
  * Compile the CLI (and, through project references, what it imports) so the spawned process runs the
- * current sources. Type errors elsewhere in the repo do not stop emission; a missing output does.
+ * current sources. Several test files call this at once in parallel workers: one builds under a lock,
+ * the others wait for it instead of writing the same dist/ files concurrently. Type errors elsewhere
+ * in the repo do not stop emission, so a failed build is reported only in strict mode.
  */
 export function buildCli(): void {
-  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'packages/cli'], { cwd: ROOT, encoding: 'utf8' });
-  if (r.status !== 0 && process.env.TESSERA_TEST_STRICT_BUILD) throw new Error(`tsc -b packages/cli failed:\n${r.stdout}${r.stderr}`);
+  const lock = join(ROOT, 'packages/cli/dist/.build-lock');
+  mkdirSync(join(ROOT, 'packages/cli/dist'), { recursive: true });
+  const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // Another worker is building: wait for it and use its output. A lock left by a killed run
+      // (older than the longest build) is removed and the build retried.
+      const started = statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now();
+      while (existsSync(lock) && Date.now() - started < 120_000) sleep(200);
+      if (!existsSync(lock)) return;
+      rmSync(lock, { recursive: true, force: true });
+    }
+  }
+  try {
+    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'packages/cli'], { cwd: ROOT, encoding: 'utf8' });
+    if (r.status !== 0 && process.env.TESSERA_TEST_STRICT_BUILD) throw new Error(`tsc -b packages/cli failed:\n${r.stdout}${r.stderr}`);
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
