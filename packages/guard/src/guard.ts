@@ -114,6 +114,7 @@ export function createGuard(options: GuardOptions): Guard {
 
   async function opaque(token: string, check: RequirementCheck | undefined): Promise<AuthResult> {
     if (introspection === undefined) throw new GuardError('invalid_token', 'opaque token and no introspection configured');
+    if (!o.introspection!.prefixes.some((prefix) => token.startsWith(prefix))) throw new GuardError('invalid_token', 'opaque token without a known prefix');
     const claims = await introspection.introspect(token);
     checkIntrospected(claims, o.issuer, o.audience, Math.floor(o.now() / 1000), o.clockTolerance);
     return accept(toResult('introspection', claims), check);

@@ -1,3 +1,4 @@
+import { OPAQUE_PREFIXES } from '@tessera/token';
 import { DEFAULT_ALGORITHMS, isSupportedAlgorithm, type JwsAlgorithm } from './algorithms.js';
 import { checkedUrl, isLoopback } from './discovery.js';
 import type { FetchLike } from './http.js';
@@ -43,6 +44,12 @@ export interface GuardOptions {
     /** Bound of the result cache. Default 10 000. */
     maxEntries?: number;
     /**
+     * Only tokens starting with one of these are sent to introspection; others are refused locally, so
+     * random strings cannot be amplified into requests to the server. Default `['tat_']` (Tessera's
+     * access-token prefix); `['']` sends every opaque token.
+     */
+    prefixes?: readonly string[];
+    /**
      * Also introspect JWT access tokens after local validation, so a JWT revoked at the server is
      * refused within `cacheMaxAge` (instead of only at `exp` or by a deny-list event). Costs one
      * introspection per token per `cacheMaxAge`. Default false.
@@ -75,7 +82,7 @@ export interface ResolvedOptions {
   introspectionEndpoint: string | undefined;
   jwks: { cooldownMs: number; maxAgeMs: number; minAgeMs: number };
   jwtCache: { maxEntries: number; maxAgeMs: number } | undefined;
-  introspection: { clientId: string; clientSecret: string; cacheMaxAge: number; inactiveCacheMaxAge: number; maxEntries: number; checkJwts: boolean } | undefined;
+  introspection: { clientId: string; clientSecret: string; cacheMaxAge: number; inactiveCacheMaxAge: number; maxEntries: number; checkJwts: boolean; prefixes: readonly string[] } | undefined;
   denyList: { maxEntries: number; deviceIdClaim: string };
   /** `requiredScopes` and `requirements`, compiled. */
   baseCheck: RequirementCheck | undefined;
@@ -136,6 +143,7 @@ export function resolveOptions(o: GuardOptions): ResolvedOptions {
       inactiveCacheMaxAge: seconds(intro.inactiveCacheMaxAge, 'introspection.inactiveCacheMaxAge', 5, 0, 3600),
       maxEntries: seconds(intro.maxEntries, 'introspection.maxEntries', 10_000, 1, 10_000_000),
       checkJwts: flag(intro.checkJwts, 'introspection.checkJwts'),
+      prefixes: prefixes(intro.prefixes),
     },
     denyList: {
       maxEntries: seconds(o.denyList?.maxEntries, 'denyList.maxEntries', 100_000, 1, 10_000_000),
@@ -195,4 +203,12 @@ function flag(value: unknown, name: string): boolean {
   if (value === undefined) return false;
   if (typeof value !== 'boolean') throw new TypeError(`createGuard: ${name} must be a boolean`);
   return value;
+}
+
+function prefixes(value: unknown): readonly string[] {
+  if (value === undefined) return [OPAQUE_PREFIXES.access_token];
+  if (!Array.isArray(value) || value.length === 0 || !value.every((p) => typeof p === 'string')) {
+    throw new TypeError('createGuard: introspection.prefixes must be a non-empty array of strings');
+  }
+  return [...value];
 }

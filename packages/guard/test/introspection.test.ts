@@ -126,6 +126,16 @@ describe('opaque tokens by introspection (RFC 7662)', () => {
     await expect(guard.verifyToken(TOKEN)).rejects.toMatchObject({ status: 503, code: 'temporarily_unavailable' });
   });
 
+  it('refuses opaque tokens without a known prefix locally, without asking the server', async () => {
+    const { as, guard } = setup();
+    as.introspect = () => active();
+    await expect(guard.verifyToken('randomgarbage1234567890')).rejects.toMatchObject({ status: 401, code: 'invalid_token', reason: 'opaque token without a known prefix' });
+    expect(as.calls.introspection).toBe(0);
+    const open = setup({ prefixes: [''] });
+    open.as.introspect = () => active();
+    expect(await open.guard.verifyToken('randomgarbage1234567890')).toMatchObject({ subject: 'user-1' });
+  });
+
   it('answers 503 when the server is unreachable', async () => {
     const { as, guard } = setup();
     as.down = true;
