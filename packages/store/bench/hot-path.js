@@ -55,18 +55,20 @@ const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
 const results = {};
 let file = 0;
 const sqlite = (options) => createSqliteStorage({ filename: join(dir, `b${file++}.db`), ...options });
+const only = process.env.ONLY; // e.g. ONLY=pg to skip SQLite
 try {
-  for (const c of [1, 32]) {
+  for (const c of only === 'pg' ? [] : [1, 32]) {
     results[`sqlite prepared c${c}`] = await run(`sqlite prepared c${c}`, sqlite({}), N, c);
     results[`sqlite kysely c${c}`] = await run(`sqlite kysely c${c}`, sqlite({ preparedHotPath: false }), N, c);
   }
-  results['sqlite prepared c32 no-group-commit'] = await run('sqlite prepared c32 no-group-commit', sqlite({ groupCommit: false }), N, 32);
+  if (only !== 'pg') results['sqlite prepared c32 no-group-commit'] = await run('sqlite prepared c32 no-group-commit', sqlite({ groupCommit: false }), N, 32);
   if (pgUrl) {
     const schema = `tessera_bench_${randomBytes(4).toString('hex')}`;
     const pgStorage = (options) => createPostgresStorage({ url: pgUrl, schema, pool: { max: 8 }, ...options });
     try {
       results['pg c1'] = await run('pg c1', pgStorage({}), Math.min(N, 5000), 1);
       results['pg c32'] = await run('pg c32', pgStorage({}), N, 32);
+      results['pg c32 kysely'] = await run('pg c32 kysely', pgStorage({ preparedHotPath: false }), N, 32);
       results['pg c32 no-group-commit'] = await run('pg c32 no-group-commit', pgStorage({ groupCommit: false }), Math.min(N, 5000), 32);
     } finally {
       const { default: pg } = await import('pg');

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createSqliteStorage } from '../src/index.js';
 import type { Storage } from '../src/index.js';
 import { runStorageConformance } from './conformance.js';
@@ -64,5 +64,21 @@ describe('sqlite group commit', () => {
     const again = createSqliteStorage({ filename });
     expect(await again.tokens.get(t.hash)).toEqual(t);
     await again.close();
+  });
+});
+
+describe('sqlite group commit under fake timers', () => {
+  it('puts still commit when a test has faked the global timers', async () => {
+    const s = createSqliteStorage({ filename: ':memory:' });
+    await s.migrate();
+    vi.useFakeTimers();
+    try {
+      const t = token();
+      await s.tokens.put(t);
+      expect(await s.tokens.get(t.hash)).toEqual(t);
+    } finally {
+      vi.useRealTimers();
+      await s.close();
+    }
   });
 });

@@ -1,3 +1,5 @@
+// The real timers, on purpose: a test that fakes the global clock (vi.useFakeTimers) must not leave
+// every token write waiting for a tick that never comes.
 import { clearImmediate, setImmediate } from 'node:timers';
 
 /**
