@@ -1,0 +1,52 @@
+// `--store postgres`: the same commands against PostgreSQL, in a database of its own (created and
+// dropped here) so that other suites truncating their tables cannot disturb it. Runs when
+// TESSERA_TEST_PG_URL is set (.ci/run sets it).
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCli, runCli, tmpDir } from './helpers.js';
+
+const baseUrl = process.env.TESSERA_TEST_PG_URL;
+const dbName = `tessera_cli_${randomBytes(4).toString('hex')}`;
+
+describe.skipIf(!baseUrl)('tessera with --store postgres', { timeout: 90_000 }, () => {
+  let url: string;
+  const env = () => ({ TESSERA_STORE: 'postgres', TESSERA_DATABASE_URL: url, TESSERA_MASTER_KEY: masterKey });
+  const masterKey = randomBytes(32).toString('base64url');
+
+  beforeAll(async () => {
+    buildCli();
+    const admin = new pg.Client({ connectionString: baseUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${dbName}`);
+    await admin.end();
+    const u = new URL(baseUrl!);
+    u.pathname = `/${dbName}`;
+    url = u.toString();
+  }, 120_000);
+
+  afterAll(async () => {
+    const admin = new pg.Client({ connectionString: baseUrl });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await admin.end();
+  });
+
+  it('creates and lists resources and clients, and rotates keys, in PostgreSQL (TESSERA_STORE / TESSERA_DATABASE_URL)', async () => {
+    const data = tmpDir(); // holds nothing: the state is in PostgreSQL
+    const run = (...args: string[]) => runCli([...args, '--data', data, '--json'], env());
+    expect((await run('resources', 'create', '--id', 'https://api.example.com', '--format', 'jwt', '--scopes', 'read')).code).toBe(0);
+    const created = await run('clients', 'create', '--name', 'pg', '--scope', 'read', '--resource', 'https://api.example.com');
+    expect(created.code, created.stderr).toBe(0);
+    const { client_id } = JSON.parse(created.stdout) as { client_id: string };
+    expect(JSON.parse((await run('clients', 'list')).stdout)).toEqual([expect.objectContaining({ client_id, resources: ['https://api.example.com'] })]);
+    const keys = JSON.parse((await run('keys', 'rotate')).stdout) as { state: string }[];
+    expect(keys.map((k) => k.state).sort()).toEqual(['current', 'next']);
+  });
+
+  it('refuses --store postgres without a URL (exit 1)', async () => {
+    const r = await runCli(['clients', 'list', '--store', 'postgres']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/needs --database-url/);
+  });
+});
