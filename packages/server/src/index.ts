@@ -18,6 +18,7 @@ export {
   type StoreConfig,
   type TtlConfig,
 } from './config/index.js';
+export { configReference, configReferenceMarkdown, type ConfigEntry } from './config/reference.js';
 export { builtinGrants, clientCredentials, defineGrant, type Grant, type GrantDeps, type GrantRequest, type TokenResponse } from './grants/index.js';
 export type { ClientAuthenticator, ClientAuthInput, PresentedCredentials } from './client-auth/index.js';
 export { PATHS } from './endpoints/discovery.js';

@@ -10,7 +10,11 @@ export const storeSchema = z
     z.object({
       kind: z.literal('postgres'),
       url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').describe('PostgreSQL connection URL'),
-      schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier').optional(),
+      schema: z
+        .string()
+        .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier')
+        .optional()
+        .describe('PostgreSQL schema holding the tables (one per installation); default public'),
     }),
     z.object({ kind: z.literal('memory').describe('In-process, lost on exit: tests and demos only') }),
   ])
