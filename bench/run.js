@@ -1,15 +1,15 @@
 // `npm run bench`: start each server as its own process pinned to core 0, drive it from this process
 // pinned to core 1, and print req/s, p50/p99 and peak RSS with ratios against the floor and the peer.
 //
-//   node bench/run.js [--duration 10] [--warmup 2] [--warmup-requests 5000] [--connections 32] [--only tessera] [--no-write]
+//   node bench/run.js [--duration 10] [--warmup 2] [--warmup-requests 5000] [--connections 32] [--rounds 1] [--only tessera] [--no-write]
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { measure } from './lib/load.js';
 import { hasTaskset, pinned } from './lib/process.js';
 import { machineInfo, printTable, ratios } from './lib/report.js';
+import { combineRounds, runTarget } from './lib/runner.js';
 import { goals, scenarios } from './scenarios.js';
 import { SERVER_CPU, targets } from './targets.js';
 
@@ -23,17 +23,18 @@ try {
       warmup: { type: 'string', default: '2' },
       'warmup-requests': { type: 'string', default: '5000' },
       connections: { type: 'string', default: '32' },
+      rounds: { type: 'string', default: '1' },
       only: { type: 'string', multiple: true },
       'no-write': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   }));
 } catch (err) {
-  console.error(`bench: ${err.message}\nusage: node bench/run.js [--duration S] [--warmup S] [--warmup-requests N] [--connections N] [--only TEXT]… [--no-write]`);
+  console.error(`bench: ${err.message}\nusage: node bench/run.js [--duration S] [--warmup S] [--warmup-requests N] [--connections N] [--rounds N] [--only TEXT]… [--no-write]`);
   process.exit(2);
 }
 if (args.help) {
-  console.log('usage: node bench/run.js [--duration S] [--warmup S] [--warmup-requests N] [--connections N] [--only TEXT]… [--no-write]');
+  console.log('usage: node bench/run.js [--duration S] [--warmup S] [--warmup-requests N] [--connections N] [--rounds N] [--only TEXT]… [--no-write]');
   process.exit(0);
 }
 
@@ -49,14 +50,16 @@ const settings = {
   warmup: Number(args.warmup),
   warmupRequests: Number(args['warmup-requests']),
   connections: Number(args.connections),
+  rounds: Number(args.rounds),
   serverCpu: SERVER_CPU,
   loadCpu: LOAD_CPU,
 };
 if (!hasTaskset) console.log('bench: taskset not found: processes are NOT pinned, figures are less comparable');
 for (const [k, v] of Object.entries(settings)) {
   const max = k === 'warmupRequests' ? 1_000_000 : 600;
-  if (!Number.isInteger(v) || v < 0 || v > max) {
-    console.error(`bench: --${k} must be an integer between 0 and ${max}`);
+  const min = k === 'rounds' || k === 'connections' || k === 'duration' ? 1 : 0;
+  if (!Number.isInteger(v) || v < min || v > max) {
+    console.error(`bench: --${k} must be an integer between ${min} and ${max}`);
     process.exit(2);
   }
 }
@@ -66,51 +69,19 @@ const machine = machineInfo();
 console.log(`bench: ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, load ${machine.loadavg1mAtStart}`);
 console.log(`bench: ${settings.connections} connections, warm-up ≥ ${settings.warmup} s and ≥ ${settings.warmupRequests} requests, then ${settings.duration} s per scenario; servers on core ${SERVER_CPU}, load on core ${LOAD_CPU}`);
 
-const results = [];
-for (const target of targets) {
-  const mine = selected.filter((s) => s.target === target.name);
-  if (mine.length === 0) continue;
-  let handle;
-  try {
-    handle = await target.start();
-  } catch (err) {
-    const note = `not run: ${err.message.split('\n')[0]}`;
-    console.log(`bench: ${target.name} ${note}`);
-    for (const s of mine) results.push({ name: s.name, target: s.target, op: s.op, note });
-    continue;
+// Rounds interleave the targets (floor, tessera, peer, floor, …) so that a change in machine load
+// during the run falls on all of them; each figure is the median over the rounds.
+const rounds = [];
+for (let round = 1; round <= settings.rounds; round++) {
+  if (settings.rounds > 1) console.log(`bench: round ${round} of ${settings.rounds}`);
+  const rows = [];
+  for (const target of targets) {
+    const mine = selected.filter((s) => s.target === target.name);
+    if (mine.length > 0) rows.push(...(await runTarget(target, mine, settings)));
   }
-  const before = results.length;
-  for (const s of mine) {
-    const row = { name: s.name, target: s.target, op: s.op };
-    try {
-      const req = await s.prepare(handle);
-      const probe = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body });
-      const text = await probe.text();
-      let body = {};
-      try {
-        body = JSON.parse(text);
-      } catch {
-        // not JSON (the floor answers JSON too; check() decides)
-      }
-      if (!req.check(probe.status, body)) throw new Error(`probe answered ${probe.status} ${text.slice(0, 200)}`);
-      const m = await measure({ ...req, ...settings }, handle.proc.cpuSeconds);
-      Object.assign(row, m);
-      const notes = [];
-      if (m.non2xx || m.errors) notes.push(`${m.non2xx} non-2xx, ${m.errors} errors of ${m.total}`);
-      if (m.cpuShare !== null && m.cpuShare < 0.85) notes.push(`server got ${Math.round(m.cpuShare * 100)}% of a core: contended, trust CPU/req over req/s`);
-      if (notes.length) row.note = notes.join('; ');
-      console.log(`bench: ${s.name}: ${m.rps} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.cpuUsPerReq} µs CPU/req, ${m.cpuShare} core`);
-    } catch (err) {
-      row.note = `failed: ${err.message.split('\n')[0]}`;
-      console.log(`bench: ${s.name} ${row.note}`);
-    }
-    results.push(row);
-  }
-  const rss = handle.proc.peakRssMiB();
-  for (const r of results.slice(before)) r.peakRssMiB = rss;
-  await handle.proc.stop();
-  handle.cleanup?.();
+  rounds.push(rows);
 }
+const results = combineRounds(rounds);
 
 const rows = ratios(results, goals);
 printTable(results, rows);

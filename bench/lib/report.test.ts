@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ratios } from './report.js';
+import { combineRounds } from './runner.js';
 
 const row = (target: string, op: string, rps?: number, cpuUsPerReq?: number) => ({ name: `${target}: ${op}`, target, op, rps, cpuUsPerReq });
 
@@ -18,5 +19,21 @@ describe('bench ratios', () => {
       { op: 'introspect-jwt', tesseraOverPeer: null, tesseraOverFloor: null, tesseraOverPeerCpu: null, tesseraOverFloorCpu: null, goal: null, goalMet: null },
       { op: 'issue-jwt', tesseraOverPeer: null, tesseraOverFloor: null, tesseraOverPeerCpu: null, tesseraOverFloorCpu: null, goal: 3, goalMet: null },
     ]);
+  });
+});
+
+describe('bench rounds', () => {
+  it('takes the median of each figure per scenario, the maximum peak RSS, and keeps every round', () => {
+    const r = (rps: number, cpu: number, rss: number) => [{ name: 's', target: 'tessera', op: 'issue-jwt', rps, p50: 1, p99: 9, cpuUsPerReq: cpu, cpuShare: 0.9, peakRssMiB: rss }];
+    const [row] = combineRounds([r(100, 50, 80), r(300, 40, 90), r(200, 70, 85)]);
+    expect(row).toMatchObject({ rps: 200, cpuUsPerReq: 50, p50: 1, peakRssMiB: 90 });
+    expect(row.rounds.map((x: { rps: number }) => x.rps)).toEqual([100, 300, 200]);
+  });
+
+  it('ignores rounds where a scenario failed and keeps their notes', () => {
+    const ok = [{ name: 's', target: 'floor', op: 'hello', rps: 10, cpuUsPerReq: 5 }];
+    const failed = [{ name: 's', target: 'floor', op: 'hello', note: 'failed: probe answered 500' }];
+    const [row] = combineRounds([ok, failed]);
+    expect(row).toMatchObject({ rps: 10, cpuUsPerReq: 5, note: 'failed: probe answered 500' });
   });
 });
