@@ -10,14 +10,18 @@ import { invalidRequest } from '../errors.js';
  */
 export class FormParams {
   /** Null-prototype record: `__proto__` or `constructor` in a body are just names. */
-  private constructor(private readonly values: Record<string, string | string[]>) {}
+  private constructor(
+    private readonly values: Record<string, string | string[]>,
+    /** Whether any name has several values; lets the common case skip scanning. */
+    private readonly hasRepeats = false,
+  ) {}
 
   static readonly empty = new FormParams(Object.create(null) as Record<string, string>);
 
   static from(values: Record<string, string | string[]>): FormParams {
     const record = Object.create(null) as Record<string, string | string[]>;
     for (const [name, value] of Object.entries(values)) record[name] = value;
-    return new FormParams(record);
+    return new FormParams(record, Object.values(record).some((v) => typeof v !== 'string'));
   }
 
   /** The single value of `name`, or `undefined` when absent or empty. */
@@ -41,13 +45,14 @@ export class FormParams {
   /** Names that were sent more than once (only possible for names the parser was told may repeat). */
   repeatedNames(): string[] {
     const names: string[] = [];
+    if (!this.hasRepeats) return names;
     for (const name in this.values) if (typeof this.values[name] !== 'string') names.push(name);
     return names;
   }
 
   /** @internal used by the parser only. */
-  static build(record: Record<string, string | string[]>): FormParams {
-    return new FormParams(record);
+  static build(record: Record<string, string | string[]>, hasRepeats: boolean): FormParams {
+    return new FormParams(record, hasRepeats);
   }
 }
 
@@ -70,6 +75,7 @@ export function parseForm(body: Buffer, repeatable: ReadonlySet<string>): FormPa
   if (!isUtf8(body)) throw invalidRequest('the request body is not valid UTF-8');
   const text = body.toString('utf8');
   const record = Object.create(null) as Record<string, string | string[]>;
+  let hasRepeats = false;
   let start = 0;
   while (start <= text.length) {
     let end = text.indexOf('&', start);
@@ -90,13 +96,14 @@ export function parseForm(body: Buffer, repeatable: ReadonlySet<string>): FormPa
         record[name] = value;
       } else if (repeatable.has(name)) {
         record[name] = typeof previous === 'string' ? [previous, value] : [...previous, value];
+        hasRepeats = true;
       } else {
         throw invalidRequest(`parameter "${sanitizeName(name)}" is repeated (RFC 6749 §3.2)`);
       }
     }
     start = end + 1;
   }
-  return FormParams.build(record);
+  return FormParams.build(record, hasRepeats);
 }
 
 /** Echo a parameter name safely: printable ASCII only, bounded. */
