@@ -1,4 +1,5 @@
 import { ConflictError } from './contracts/index.js';
+import { pageLimit } from './limit.js';
 import type {
   LoginThrottleStore,
   SessionRecord,
@@ -50,7 +51,7 @@ export function memoryUsers(): UserStore {
       return [...byId.values()]
         .filter((u) => after === undefined || u.username > after)
         .sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0))
-        .slice(0, Math.max(0, limit))
+        .slice(0, pageLimit(limit))
         .map(copy);
     },
   };

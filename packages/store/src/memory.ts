@@ -1,4 +1,5 @@
 import { ConflictError } from './contracts/index.js';
+import { pageLimit } from './limit.js';
 import { memoryLoginThrottle, memorySessions, memoryUsers } from './memory-accounts.js';
 import type {
   ClientRecord,
@@ -81,7 +82,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       return [...revocations.values()]
         .filter((r) => r.revokedAt.getTime() >= since.getTime())
         .sort((a, b) => a.revokedAt.getTime() - b.revokedAt.getTime() || compare(a.jti, b.jti))
-        .slice(0, Math.max(0, limit))
+        .slice(0, pageLimit(limit))
         .map(copy);
     },
     async pruneExpired(before) {

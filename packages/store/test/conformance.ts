@@ -216,6 +216,9 @@ export function runStorageConformance(name: string, harness: StorageHarness): vo
         expect((await s.revocations.listSince(at(2001), 1)).map((r) => r.jti)).toEqual(['j3']);
         expect(await s.revocations.listSince(at(6000), 10)).toEqual([]);
         expect(await s.revocations.listSince(at(0), 0)).toEqual([]);
+        expect(await s.revocations.listSince(at(0), -1)).toEqual([]);
+        expect(await s.revocations.listSince(at(0), Number.NaN)).toEqual([]);
+        expect((await s.revocations.listSince(at(0), 2.9)).map((r) => r.jti)).toEqual(['j1', 'j2']);
       });
       it('pruneExpired deletes entries whose expiresAt is before `before` and returns how many', async () => {
         const gone = revocation({ expiresAt: at(-1) });

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import { ConflictError } from '../contracts/index.js';
+import { pageLimit } from '../limit.js';
 import type {
   LoginThrottleStore,
   SessionRecord,
@@ -95,7 +96,7 @@ export function createSqlAccountSlices(db: Kysely<Database>) {
     async list({ limit, after }) {
       let q = db.selectFrom('users').selectAll();
       if (after !== undefined) q = q.where('username', '>', after);
-      const rows = await q.orderBy('username').limit(Math.max(0, Math.floor(limit))).execute();
+      const rows = await q.orderBy('username').limit(pageLimit(limit)).execute();
       return rows.map(userFromRow);
     },
   };

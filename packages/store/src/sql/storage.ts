@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import { ConflictError } from '../contracts/index.js';
+import { pageLimit } from '../limit.js';
 import type {
   ClientStore,
   KeyStore,
@@ -147,7 +148,7 @@ export function createSqlStorage(parts: SqlStorageParts): Storage {
     },
     async listSince(since, limit) {
       const rows = await db.selectFrom('revocations').selectAll().where('revoked_at', '>=', since.getTime())
-        .orderBy('revoked_at').orderBy('jti').limit(Math.max(0, Math.floor(limit))).execute();
+        .orderBy('revoked_at').orderBy('jti').limit(pageLimit(limit)).execute();
       return rows.map(revocationFromRow);
     },
     async pruneExpired(before) {
