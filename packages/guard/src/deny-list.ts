@@ -20,6 +20,7 @@ export interface DenyEntry {
 }
 
 type Kind = 'jti' | 'sid' | 'sub' | 'deviceId';
+const MAX_DENY_SECONDS = 366 * 86_400;
 interface Stored { until: number; issuedBefore: number }
 
 /**
@@ -46,7 +47,10 @@ export class DenyList {
 
   add(entry: DenyEntry): void {
     const now = this.nowSeconds();
-    if (!Number.isFinite(entry.until)) throw new TypeError('deny: until must be a number of seconds since the epoch');
+    // A value in milliseconds (Date.now()) would pin an entry for ~50,000 years: refuse it loudly.
+    if (!Number.isFinite(entry.until) || entry.until > now + MAX_DENY_SECONDS) {
+      throw new TypeError('deny: until must be seconds since the epoch, at most a year ahead');
+    }
     const kinds = (['jti', 'sid', 'sub', 'deviceId'] as const).filter((k) => entry[k] !== undefined);
     if (kinds.length === 0) throw new TypeError('deny: give at least one of jti, sid, sub, deviceId');
     if (entry.until <= now) return;

@@ -69,5 +69,6 @@ describe('local deny list (revocation awareness)', () => {
     expect(() => guard.deny({ until: NOW_S + 10 })).toThrow(TypeError);
     expect(() => guard.deny({ jti: 'x', until: Number.NaN })).toThrow(TypeError);
     expect(() => guard.deny({ jti: '', until: NOW_S + 10 })).toThrow(TypeError);
+    expect(() => guard.deny({ jti: 'x', until: NOW_S * 1000 })).toThrow(/seconds/); // milliseconds by mistake
   });
 });
