@@ -43,7 +43,10 @@ export type PublicConfig = Omit<TesseraConfig, 'keys'> & { keys: Omit<TesseraCon
 
 /** A running (not yet listening) authorization server. */
 export interface Tessera {
-  /** The Fastify instance; `app.inject()` serves requests in-process. */
+  /**
+   * The Fastify instance; `app.inject()` serves requests in-process. Extra routes may be registered
+   * until the first `listen()` or `inject()`.
+   */
   readonly app: FastifyInstance;
   readonly storage: Storage;
   readonly keys: KeyManager;
@@ -133,7 +136,8 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     );
 
     stopTimers.push(startPruning({ storage, intervalMs: config.operations.pruneInterval * 1000, now, log: logger }));
-    await app.ready();
+    // Not `ready()` yet: later issues (and embedders) may still register routes on `app`; the first
+    // `listen()` or `inject()` boots it.
 
     const { masterKey: _secret, ...publicKeys } = config.keys;
     let closed = false;

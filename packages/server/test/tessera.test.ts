@@ -34,6 +34,16 @@ describe('createTessera', () => {
     await storage.close();
   });
 
+  it('lets later features register routes on app before the first request', async () => {
+    const tessera = await createTessera({ config });
+    try {
+      tessera.app.get('/extra', () => ({ extra: true }));
+      expect((await tessera.app.inject({ method: 'GET', url: '/extra' })).json()).toEqual({ extra: true });
+    } finally {
+      await tessera.close();
+    }
+  });
+
   it('does not expose the master key on tessera.config', async () => {
     const tessera = await createTessera({ config });
     try {
