@@ -21,6 +21,13 @@ export interface VerifyJwtOptions {
   getKey(kid: string | undefined, alg: SigningAlg): VerificationKey | undefined;
   /** Refuse longer tokens before any work; default 16 KiB. */
   maxLength?: number;
+  /**
+   * Only for JWT kinds older than explicit typing, i.e. client assertions (RFC 7523), which usually carry
+   * `typ: JWT` or none: consulted when the header's `typ` (normalised as above; `undefined` if absent)
+   * differs from `typ`. It must still refuse every typ of another kind (RFC 8725 §3.12). Never set it
+   * for access tokens.
+   */
+  acceptTyp?: (typ: string | undefined) => boolean;
 }
 
 /** A JWT whose signature, header rules and typ were verified; claims still need `validateClaims`. */
@@ -106,7 +113,7 @@ export function verifyJwt(token: string, options: VerifyJwtOptions): VerifiedJwt
   const cached = headerCache.get(headerSegment);
   const checked = cached ?? checkHeader(decodeJsonSegment(headerSegment, 'header'));
   const expectedTyp = normalizeTyp(options.typ);
-  if (checked.typ !== expectedTyp) throw new TokenError('wrong_typ', `JWT "typ" is not ${expectedTyp}`, { claim: 'typ' });
+  if (checked.typ !== expectedTyp && options.acceptTyp?.(checked.typ) !== true) throw new TokenError('wrong_typ', `JWT "typ" is not ${expectedTyp}`, { claim: 'typ' });
   const header = checked.header;
 
   // The payload is parsed before any signature work: garbage costs a parse, not a public-key operation.
