@@ -4,7 +4,7 @@
  */
 export * from './errors.js';
 export { createTessera, type PublicConfig, type Tessera, type TesseraOptions } from './tessera.js';
-export { createAdmin, AdminError, type Admin, type AdminOptions, type CreatedClient, type CreateClientInput, type CreateResourceInput } from './admin/index.js';
+export { createAdmin, AdminError, type Admin, type AdminOptions, type CreatedClient, type CreateClientInput, type CreateClientWithoutSecretInput, type CreateResourceInput } from './admin/index.js';
 export {
   configSchema,
   resolveConfig,

@@ -5,7 +5,7 @@ import { openStorage, type ClientRecord, type ResourceRecord, type Storage } fro
 import { parseMasterKey } from '@tessera/token';
 import { createAdmin, type Admin } from './admin/index.js';
 import { TtlCache } from './cache/ttl-cache.js';
-import { clientSecretBasic, clientSecretPost, createClientAuthentication } from './client-auth/index.js';
+import { createClientAuthentications } from './client-auth/index.js';
 import { resolveConfig, type TesseraConfig, type TesseraConfigInput } from './config/index.js';
 import { buildMetadata, PATHS, registerDiscovery } from './endpoints/discovery.js';
 import { registerHealth } from './endpoints/health.js';
@@ -106,8 +106,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
       onChange: (kind, id) => (kind === 'client' ? clients : resources).invalidate(id),
     });
 
-    const authenticators = [clientSecretBasic, clientSecretPost];
-    const authenticate = createClientAuthentication({ lookup: (id) => clients.get(id), authenticators });
+    const clientAuth = createClientAuthentications({ lookup: (id) => clients.get(id), issuer: config.issuer, replay: storage.replay, now });
     const find = createTokenInspector({ issuer: config.issuer, keys, tokens: storage.tokens, revocations: storage.revocations, now });
     const issueAccessToken = createAccessTokenIssuer({
       issuer: config.issuer,
@@ -121,18 +120,18 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     const app = createApp({ server: config.server, logger, repeatable });
     registerDiscovery(
       app,
-      buildMetadata({ issuer: config.issuer, grantTypes: grants.map((g) => g.grantType), authMethods: authenticators.map((a) => a.method) }),
+      buildMetadata({ issuer: config.issuer, grantTypes: grants.map((g) => g.grantType), clientAuth: clientAuth.metadata }),
     );
     registerJwks(app, { keys, cacheMaxAge: config.keys.jwksCacheMaxAge });
     registerHealth(app, { storage, keys, alg: config.keys.accessTokenAlg });
     registerPostEndpoint(
       app,
-      tokenEndpoint({ path: PATHS.token, grants, authenticate, grantDeps: { lookupResource: (id) => resources.get(id), issueAccessToken } }),
+      tokenEndpoint({ path: PATHS.token, grants, authenticate: clientAuth.token, grantDeps: { lookupResource: (id) => resources.get(id), issueAccessToken } }),
     );
-    registerPostEndpoint(app, introspectionEndpoint({ path: PATHS.introspection, issuer: config.issuer, authenticate, find }));
+    registerPostEndpoint(app, introspectionEndpoint({ path: PATHS.introspection, issuer: config.issuer, authenticate: clientAuth.introspection, find }));
     registerPostEndpoint(
       app,
-      revocationEndpoint({ path: PATHS.revocation, authenticate, find, tokens: storage.tokens, revocations: storage.revocations, now }),
+      revocationEndpoint({ path: PATHS.revocation, authenticate: clientAuth.revocation, find, tokens: storage.tokens, revocations: storage.revocations, now }),
     );
 
     stopTimers.push(startPruning({ storage, intervalMs: config.operations.pruneInterval * 1000, now, log: logger }));

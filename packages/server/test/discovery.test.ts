@@ -23,9 +23,13 @@ describe('authorization server metadata (RFC 8414)', () => {
       revocation_endpoint: `${ISSUER}/revoke`,
       grant_types_supported: ['client_credentials'],
       response_types_supported: [],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+      token_endpoint_auth_signing_alg_values_supported: ['EdDSA', 'ES256', 'RS256'],
+      // Public clients may revoke (RFC 7009 §2.1) but not introspect (RFC 7662 §4).
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+      introspection_endpoint_auth_signing_alg_values_supported: ['EdDSA', 'ES256', 'RS256'],
+      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+      revocation_endpoint_auth_signing_alg_values_supported: ['EdDSA', 'ES256', 'RS256'],
     });
   });
 

@@ -3,10 +3,16 @@ import { ConflictError, type ClientRecord, type ResourceRecord, type Storage } f
 import { hashSecret, mintOpaque } from '@tessera/token';
 import { builtinGrants } from '../grants/index.js';
 import { AdminError } from './errors.js';
-import { clientInputSchema, resourceInputSchema, type CreateClientInput, type CreateResourceInput } from './schemas.js';
+import {
+  clientInputSchema,
+  resourceInputSchema,
+  type CreateClientInput,
+  type CreateClientWithoutSecretInput,
+  type CreateResourceInput,
+} from './schemas.js';
 
 export { AdminError } from './errors.js';
-export type { CreateClientInput, CreateResourceInput } from './schemas.js';
+export type { CreateClientInput, CreateClientWithoutSecretInput, CreateResourceInput } from './schemas.js';
 
 /** Options of {@link createAdmin}. All optional; the defaults match the server's. */
 export interface AdminOptions {
@@ -30,6 +36,11 @@ export interface CreatedClient {
 export interface Admin {
   /** Register a confidential client; its 256-bit secret is generated here and only its SHA-256 is stored. */
   createClient(input: CreateClientInput): Promise<CreatedClient>;
+  /**
+   * Register a client that has no secret: `private_key_jwt` (its public keys in `jwks`, RFC 7523) or
+   * `none` (a public client, RFC 6749 §2.1, which may never use `client_credentials`).
+   */
+  createClientWithoutSecret(input: CreateClientWithoutSecretInput): Promise<ClientRecord>;
   listClients(): Promise<ClientRecord[]>;
   getClient(clientId: string): Promise<ClientRecord | undefined>;
   /** Enable or disable a client; disabled clients fail authentication. */
@@ -56,39 +67,52 @@ export function createAdmin(
   const resourceSchema = resourceInputSchema(ttl);
   const changed = options.onChange ?? (() => undefined);
 
-  return {
-    async createClient(input) {
-      const parsed = clientSchema.safeParse(input);
-      if (!parsed.success) throw AdminError.fromZod('client', parsed.error);
-      const spec = parsed.data;
-      for (const id of spec.resources) {
-        if ((await storage.resources.get(id)) === undefined) {
-          throw new AdminError(`resource "${id}" is not registered; create it first (tessera resources create --id ${id})`);
-        }
+  /** Validate and store a client; `withSecret` says which of the two admin operations is asking. */
+  async function register(input: unknown, withSecret: boolean): Promise<CreatedClient | ClientRecord> {
+    const parsed = clientSchema.safeParse(input);
+    if (!parsed.success) throw AdminError.fromZod('client', parsed.error);
+    const spec = parsed.data;
+    const usesSecret = spec.authMethod === 'client_secret_basic' || spec.authMethod === 'client_secret_post';
+    if (usesSecret !== withSecret) {
+      throw new AdminError(
+        withSecret
+          ? `authMethod ${spec.authMethod} has no client secret: use createClientWithoutSecret`
+          : `authMethod ${spec.authMethod} uses a client secret: use createClient`,
+      );
+    }
+    for (const id of spec.resources) {
+      if ((await storage.resources.get(id)) === undefined) {
+        throw new AdminError(`resource "${id}" is not registered; create it first (tessera resources create --id ${id})`);
       }
-      const secret = mintOpaque('client_secret');
-      const at = new Date(now());
-      const client: ClientRecord = {
-        v: 1,
-        // Not a secret: 128 random bits keep ids unguessable enough to spare the cache from scanning.
-        clientId: `cl_${randomBytes(16).toString('base64url')}`,
-        name: spec.name,
-        secretHash: hashSecret(secret.value),
-        authMethods: [spec.authMethod],
-        grantTypes: [...new Set(spec.grantTypes)],
-        scopes: [...new Set(spec.scopes)],
-        resources: [...new Set(spec.resources)],
-        redirectUris: spec.redirectUris,
-        jwks: null,
-        metadata: {},
-        disabled: false,
-        createdAt: at,
-        updatedAt: at,
-      };
-      await storage.clients.create(client);
-      changed('client', client.clientId);
-      return { client, clientSecret: secret.value };
-    },
+    }
+    const secret = usesSecret ? mintOpaque('client_secret') : undefined;
+    const at = new Date(now());
+    const client: ClientRecord = {
+      v: 1,
+      // Not a secret: 128 random bits keep ids unguessable enough to spare the cache from scanning.
+      clientId: `cl_${randomBytes(16).toString('base64url')}`,
+      name: spec.name,
+      secretHash: secret === undefined ? null : hashSecret(secret.value),
+      authMethods: [spec.authMethod],
+      // A public client gets no grant by default: client_credentials is for confidential clients only.
+      grantTypes: [...new Set(spec.grantTypes ?? (spec.authMethod === 'none' ? [] : ['client_credentials']))],
+      scopes: [...new Set(spec.scopes)],
+      resources: [...new Set(spec.resources)],
+      redirectUris: spec.redirectUris,
+      jwks: spec.jwks === undefined ? null : structuredClone(spec.jwks),
+      metadata: {},
+      disabled: false,
+      createdAt: at,
+      updatedAt: at,
+    };
+    await storage.clients.create(client);
+    changed('client', client.clientId);
+    return secret === undefined ? client : { client, clientSecret: secret.value };
+  }
+
+  return {
+    createClient: (input) => register(input, true) as Promise<CreatedClient>,
+    createClientWithoutSecret: (input) => register(input, false) as Promise<ClientRecord>,
 
     listClients: () => storage.clients.list(),
     getClient: (clientId) => storage.clients.get(clientId),

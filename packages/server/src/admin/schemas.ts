@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { clientJwksProblems } from '../client-auth/index.js';
 import { duration } from '../config/duration.js';
 import { isResourceIndicator } from '../grants/resource.js';
 import { isScopeToken } from '../grants/scope.js';
@@ -38,26 +39,46 @@ const redirectUri = z.string().superRefine((value, ctx) => {
   }
 });
 
+/** A client's public keys for `private_key_jwt` (RFC 7517 §5 JWK Set), each usable with one algorithm. */
+const clientJwks = z.custom<{ keys: Record<string, unknown>[] }>().superRefine((value, ctx) => {
+  for (const message of clientJwksProblems(value)) ctx.addIssue({ code: 'custom', message });
+});
+
 export function clientInputSchema(knownGrantTypes: readonly string[]) {
-  return z.object({
-    name: z.string().trim().min(1, 'name is required').max(200),
-    grantTypes: z
-      .array(z.string())
-      .default(['client_credentials'])
-      .superRefine((grants, ctx) => {
-        for (const grant of grants) {
-          const forbidden = FORBIDDEN_GRANTS[grant];
-          if (forbidden !== undefined) ctx.addIssue({ code: 'custom', message: forbidden });
-          else if (!knownGrantTypes.includes(grant)) {
-            ctx.addIssue({ code: 'custom', message: `unknown grant type "${grant}" (supported: ${knownGrantTypes.join(', ')})` });
+  return z
+    .object({
+      name: z.string().trim().min(1, 'name is required').max(200),
+      /** Default: `client_credentials`, or none for a public client. */
+      grantTypes: z
+        .array(z.string())
+        .optional()
+        .superRefine((grants, ctx) => {
+          for (const grant of grants ?? []) {
+            const forbidden = FORBIDDEN_GRANTS[grant];
+            if (forbidden !== undefined) ctx.addIssue({ code: 'custom', message: forbidden });
+            else if (!knownGrantTypes.includes(grant)) {
+              ctx.addIssue({ code: 'custom', message: `unknown grant type "${grant}" (supported: ${knownGrantTypes.join(', ')})` });
+            }
           }
-        }
-      }),
-    scopes: scopeList,
-    resources: z.array(resourceIndicator).max(100).default([]),
-    authMethod: z.enum(['client_secret_basic', 'client_secret_post']).default('client_secret_basic'),
-    redirectUris: z.array(redirectUri).max(50).default([]),
-  });
+        }),
+      scopes: scopeList,
+      resources: z.array(resourceIndicator).max(100).default([]),
+      authMethod: z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none']).default('client_secret_basic'),
+      /** Required with (and only with) `private_key_jwt`. */
+      jwks: clientJwks.optional(),
+      redirectUris: z.array(redirectUri).max(50).default([]),
+    })
+    .superRefine((spec, ctx) => {
+      if (spec.authMethod === 'private_key_jwt' && spec.jwks === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['jwks'], message: 'private_key_jwt needs the public keys of the client (jwks)' });
+      }
+      if (spec.authMethod !== 'private_key_jwt' && spec.jwks !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['jwks'], message: 'jwks is only used with authMethod private_key_jwt' });
+      }
+      if (spec.authMethod === 'none' && spec.grantTypes?.includes('client_credentials')) {
+        ctx.addIssue({ code: 'custom', path: ['grantTypes'], message: 'a public client (authMethod none) cannot use client_credentials (RFC 6749 §4.4)' });
+      }
+    });
 }
 
 export function resourceInputSchema(ttl: { accessTokenDefault: number; accessTokenMax: number }) {
@@ -70,5 +91,9 @@ export function resourceInputSchema(ttl: { accessTokenDefault: number; accessTok
   });
 }
 
-export type CreateClientInput = z.input<ReturnType<typeof clientInputSchema>>;
+type ClientSpecInput = z.input<ReturnType<typeof clientInputSchema>>;
+/** A client authenticating with a server-generated secret (RFC 6749 §2.3.1). */
+export type CreateClientInput = Omit<ClientSpecInput, 'authMethod' | 'jwks'> & { authMethod?: 'client_secret_basic' | 'client_secret_post' };
+/** A `private_key_jwt` client (with `jwks`) or a public client (`none`). */
+export type CreateClientWithoutSecretInput = Omit<ClientSpecInput, 'authMethod'> & { authMethod: 'private_key_jwt' | 'none' };
 export type CreateResourceInput = z.input<ReturnType<typeof resourceInputSchema>>;

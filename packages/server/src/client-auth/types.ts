@@ -13,7 +13,7 @@ export interface ClientAuthInput {
 export interface PresentedCredentials {
   method: ClientAuthMethod;
   clientId: string;
-  /** The secret (or, later, the assertion) to verify. Never logged. */
+  /** The secret or the client assertion to verify (empty for `none`). Never logged. */
   proof: string;
   /** True when they came in the Authorization header: failures then carry `WWW-Authenticate` (RFC 6749 §5.2). */
   viaHeader: boolean;
@@ -21,7 +21,7 @@ export interface PresentedCredentials {
 
 /**
  * One client authentication method (RFC 6749 §2.3, RFC 7591 §2 `token_endpoint_auth_method`).
- * `private_key_jwt` (RFC 7523) and `none` (public clients) plug in as further authenticators.
+ * Built in: `client_secret_basic`, `client_secret_post`, `private_key_jwt` (RFC 7523), `none` (public clients).
  */
 export interface ClientAuthenticator {
   readonly method: ClientAuthMethod;
@@ -30,6 +30,9 @@ export interface ClientAuthenticator {
    * Throws `invalid_client` (or `invalid_request`) when they are present but malformed.
    */
   read(input: ClientAuthInput): PresentedCredentials | undefined;
-  /** Whether the presented proof is valid for this (known, enabled) client. */
+  /**
+   * Whether the presented proof is valid for this (known, enabled) client. May instead throw
+   * `authenticationFailed(detail)` so the operator log says which check failed.
+   */
   verify(client: ClientRecord, presented: PresentedCredentials): boolean | Promise<boolean>;
 }

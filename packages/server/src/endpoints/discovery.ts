@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ClientAuthMetadata } from '../client-auth/index.js';
 import { CORS } from '../http/headers.js';
 import { registerGetEndpoint } from '../http/routes.js';
 
@@ -19,8 +20,8 @@ export const PATHS = Object.freeze({
  * authorization endpoint yet (issue 3), so `response_types_supported` — required by RFC 8414 and
  * OpenID Discovery — is truthfully empty, and PKCE methods are not advertised.
  */
-export function buildMetadata(deps: { issuer: string; grantTypes: readonly string[]; authMethods: readonly string[] }) {
-  const { issuer, authMethods } = deps;
+export function buildMetadata(deps: { issuer: string; grantTypes: readonly string[]; clientAuth: ClientAuthMetadata }) {
+  const { issuer } = deps;
   return {
     issuer,
     token_endpoint: issuer + PATHS.token,
@@ -29,9 +30,8 @@ export function buildMetadata(deps: { issuer: string; grantTypes: readonly strin
     revocation_endpoint: issuer + PATHS.revocation,
     grant_types_supported: [...deps.grantTypes],
     response_types_supported: [] as string[],
-    token_endpoint_auth_methods_supported: [...authMethods],
-    introspection_endpoint_auth_methods_supported: [...authMethods],
-    revocation_endpoint_auth_methods_supported: [...authMethods],
+    // Per endpoint, as client-auth/endpoints.ts accepts them (public clients may revoke, not introspect).
+    ...deps.clientAuth,
   };
 }
 
