@@ -1,6 +1,8 @@
 import { ConflictError } from './contracts/index.js';
 import { pageLimit } from './limit.js';
 import { memoryLoginThrottle, memorySessions, memoryUsers } from './memory-accounts.js';
+import { memoryAuthorizationCodes, memoryDeviceCodes, memoryGrants } from './memory-flows.js';
+import { rotationRefusal, unrotated } from './rotation.js';
 import type {
   ClientRecord,
   ClientStore,
@@ -40,10 +42,21 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
   const clientStore: ClientStore = crud(clients, 'client', (r) => r.clientId);
   const resourceStore: ResourceStore = crud(resources, 'resource', (r) => r.id);
 
+  const revokeWhere = (matches: (t: TokenRecord) => boolean, at: Date): number => {
+    let changed = 0;
+    for (const token of tokens.values()) {
+      if (token.revokedAt === null && matches(token)) {
+        token.revokedAt = new Date(at.getTime());
+        changed++;
+      }
+    }
+    return changed;
+  };
+
   const tokenStore: TokenStore = {
     async put(record) {
       if (tokens.has(record.hash)) throw new ConflictError('token', record.jti);
-      tokens.set(record.hash, copy(record));
+      tokens.set(record.hash, unrotated(record));
     },
     async get(hash) {
       const found = tokens.get(hash);
@@ -56,14 +69,27 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       return copy(found);
     },
     async revokeByGrant(grantId, at) {
-      let changed = 0;
-      for (const token of tokens.values()) {
-        if (token.grantId === grantId && token.revokedAt === null) {
-          token.revokedAt = new Date(at.getTime());
-          changed++;
-        }
-      }
-      return changed;
+      return revokeWhere((t) => t.grantId === grantId, at);
+    },
+    async revokeBySubject(subject, at) {
+      return revokeWhere((t) => t.subject === subject, at);
+    },
+    async revokeBySession(sessionId, at) {
+      return revokeWhere((t) => t.sessionId === sessionId, at);
+    },
+    async revokeByDevice(deviceId, at) {
+      return revokeWhere((t) => t.deviceId === deviceId, at);
+    },
+    async rotate(hash, successor, at) {
+      const old = tokens.get(hash);
+      if (!old) return { status: 'not_found' };
+      const refusal = rotationRefusal(old, at);
+      if (refusal) return { status: refusal, record: copy(old) };
+      if (tokens.has(successor.hash)) throw new ConflictError('token', successor.jti);
+      tokens.set(successor.hash, unrotated(successor));
+      old.rotatedAt = new Date(at.getTime());
+      old.successorHash = successor.hash;
+      return { status: 'rotated', record: copy(old) };
     },
     async pruneExpired(before) {
       return deleteWhere(tokens, (t) => t.expiresAt.getTime() < before.getTime());
@@ -126,6 +152,9 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
 
   const sessions = memorySessions();
   const loginThrottle = memoryLoginThrottle();
+  const authorizationCodes = memoryAuthorizationCodes();
+  const grants = memoryGrants();
+  const deviceCodes = memoryDeviceCodes();
 
   return {
     kind: 'memory',
@@ -138,6 +167,9 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
     users: memoryUsers(),
     sessions,
     loginThrottle,
+    authorizationCodes,
+    grants,
+    deviceCodes,
     async migrate() {},
     async ping() {},
     async pruneExpired(before) {
@@ -148,6 +180,9 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
         keys: keyStore.pruneRemoved(before),
         sessions: await sessions.pruneExpired(before),
         loginThrottle: await loginThrottle.pruneExpired(before),
+        authorizationCodes: await authorizationCodes.pruneExpired(before),
+        deviceCodes: await deviceCodes.pruneExpired(before),
+        grants: await grants.pruneExpired(before),
       };
     },
     async close() {},

@@ -5,6 +5,7 @@ import { migrations, migrationsTable } from './sql/migrations.js';
 import { revocationFromRow, tokenFromRow } from './sql/schema.js';
 import type { Database, RevocationRow, TokenRow } from './sql/schema.js';
 import { createSqlStorage } from './sql/storage.js';
+import { kyselyRotate, TOKEN_COLUMNS } from './sql/rotate.js';
 
 /** Options for {@link createPostgresStorage}. */
 export interface PostgresStorageOptions {
@@ -71,6 +72,7 @@ export function createPostgresStorage(options: PostgresStorageOptions): Storage 
     kind: 'postgres',
     db,
     groupCommit: options.groupCommit ?? true,
+    rotateToken: kyselyRotate(db),
     now: options.now ?? Date.now,
     migrate: async () => migratePostgres(db, schema),
     close: async () => db.destroy(),
@@ -79,8 +81,7 @@ export function createPostgresStorage(options: PostgresStorageOptions): Storage 
   return withPreparedHotPath(storage, pool);
 }
 
-const TOKEN_COLUMNS = 'hash, kind, jti, client_id, subject, audience, scope, grant_id, jkt, device_id, session_id, ' +
-  'claims, issued_at, expires_at, revoked_at';
+const TOKEN_SELECT = TOKEN_COLUMNS.join(', ');
 
 /**
  * `tokens.get` and `revocations.get` (every introspection) as named server-side prepared statements:
@@ -91,7 +92,7 @@ function withPreparedHotPath(storage: Storage, pool: pg.Pool): Storage {
     ...storage.tokens,
     async get(hash: string): Promise<TokenRecord | undefined> {
       const { rows } = await pool.query<TokenRow>({
-        name: 'tessera_tokens_get', text: `select ${TOKEN_COLUMNS} from tokens where hash = $1`, values: [hash],
+        name: 'tessera_tokens_get', text: `select ${TOKEN_SELECT} from tokens where hash = $1`, values: [hash],
       });
       return rows[0] && tokenFromRow(rows[0]);
     },

@@ -1,12 +1,13 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { ConflictError } from './contracts/index.js';
-import type { RevocationRecord, Storage, TokenRecord } from './contracts/index.js';
+import type { NewTokenRecord, RevocationRecord, Storage, TokenRecord } from './contracts/index.js';
 import { migrations, migrationsTable } from './sql/migrations.js';
 import { revocationFromRow, tokenFromRow, tokenToRow } from './sql/schema.js';
 import type { Database, RevocationRow, TokenRow } from './sql/schema.js';
 import { groupCommit } from './sql/group-commit.js';
 import { createSqlStorage } from './sql/storage.js';
+import { sqliteRotate, TOKEN_COLUMNS } from './sql/rotate.js';
 
 const MAX_BATCH = 500;
 
@@ -55,6 +56,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
     kind: 'sqlite',
     db,
     groupCommit: batched,
+    rotateToken: sqliteRotate(raw),
     now: options.now ?? Date.now,
     migrate: async () => migrateSqlite(raw, db),
     close: async () => db.destroy(),
@@ -87,10 +89,6 @@ function migrateSqlite(raw: BetterSqlite3.Database, db: Kysely<Database>): void 
   }).immediate();
 }
 
-const TOKEN_COLUMNS = [
-  'hash', 'kind', 'jti', 'client_id', 'subject', 'audience', 'scope', 'grant_id', 'jkt', 'device_id',
-  'session_id', 'claims', 'issued_at', 'expires_at', 'revoked_at',
-] as const satisfies readonly (keyof TokenRow)[];
 
 /**
  * Replace the three hot-path methods with cached prepared statements. Kysely compiles its query tree
@@ -113,10 +111,10 @@ function withPreparedHotPath(storage: Storage, raw: BetterSqlite3.Database, batc
   // Prepared lazily: the tables exist only once `migrate()` has run.
   const stmts = () => (statements ??= prepare());
 
-  const insertOne = (record: TokenRecord): Error | undefined =>
+  const insertOne = (record: NewTokenRecord): Error | undefined =>
     stmts().putToken.run(tokenToRow(record)).changes === 0 ? new ConflictError('token', record.jti) : undefined;
   // A batch is one transaction of single-row inserts; a failing row only undoes its own statement.
-  const insertMany = raw.transaction((records: TokenRecord[]) =>
+  const insertMany = raw.transaction((records: NewTokenRecord[]) =>
     records.map((record) => {
       try {
         return insertOne(record);
@@ -129,7 +127,7 @@ function withPreparedHotPath(storage: Storage, raw: BetterSqlite3.Database, batc
 
   const tokens = {
     ...storage.tokens,
-    async put(record: TokenRecord): Promise<void> {
+    async put(record: NewTokenRecord): Promise<void> {
       if (batch) return batch.submit(record);
       const error = insertOne(record);
       if (error) throw error;

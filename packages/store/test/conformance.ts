@@ -2,7 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError } from '../src/index.js';
 import type { Storage } from '../src/index.js';
 import { accountsConformance } from './conformance-accounts.js';
-import { at, client, resource, revocation, session, signingKey, T0, token } from './fixtures.js';
+import { flowsConformance } from './conformance-flows.js';
+import { rotationConformance } from './conformance-rotation.js';
+import { at, authorizationCode, client, deviceCode, grant, resource, revocation, session, signingKey, T0, token } from './fixtures.js';
 
 /** How the conformance suite gets an isolated storage with no rows in it, and gets rid of it. */
 export interface StorageHarness {
@@ -302,6 +304,8 @@ export function runStorageConformance(name: string, harness: StorageHarness): vo
     });
 
     accountsConformance(() => s);
+    flowsConformance(() => s);
+    rotationConformance(() => s);
 
     describe('storage', () => {
       it('pruneExpired prunes every slice and returns counts per slice', async () => {
@@ -313,8 +317,15 @@ export function runStorageConformance(name: string, harness: StorageHarness): vo
         await s.keys.insert(signingKey({ state: 'retired', retiredAt: at(-9), removeAfter: at(1) }));
         await s.sessions.create(session({ expiresAt: at(-1) }));
         await s.loginThrottle.increment('k', at(-120_000), 60);
-        expect(await s.pruneExpired(T0)).toEqual({ tokens: 1, revocations: 1, replay: 1, keys: 1, sessions: 1, loginThrottle: 1 });
-        expect(await s.pruneExpired(T0)).toEqual({ tokens: 0, revocations: 0, replay: 0, keys: 0, sessions: 0, loginThrottle: 0 });
+        await s.authorizationCodes.create(authorizationCode({ expiresAt: at(-1) }));
+        await s.authorizationCodes.create(authorizationCode({ expiresAt: at(1) }));
+        await s.deviceCodes.create(deviceCode({ createdAt: at(-10), expiresAt: at(-1) }));
+        await s.deviceCodes.create(deviceCode());
+        await s.grants.create(grant({ revokedAt: at(-1) }));
+        await s.grants.create(grant());
+        const once = { tokens: 1, revocations: 1, replay: 1, keys: 1, sessions: 1, loginThrottle: 1, authorizationCodes: 1, deviceCodes: 1, grants: 1 };
+        expect(await s.pruneExpired(T0)).toEqual(once);
+        expect(await s.pruneExpired(T0)).toEqual(Object.fromEntries(Object.keys(once).map((k) => [k, 0])));
       });
       it('Dates round-trip exactly, to the millisecond, across the whole useful range', async () => {
         const instants = [new Date(0), new Date(1), new Date('1999-12-31T23:59:59.999Z'), T0, new Date(8.64e15)];

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type {
+  AuthorizationCodeRecord,
   ClientRecord,
+  DeviceCodeRecord,
+  GrantRecord,
   ResourceRecord,
   RevocationRecord,
   SessionRecord,
@@ -67,6 +70,8 @@ export function token(overrides: Partial<TokenRecord> = {}): TokenRecord {
     issuedAt: T0,
     expiresAt: at(600_000),
     revokedAt: null,
+    rotatedAt: null,
+    successorHash: null,
     ...overrides,
   };
 }
@@ -131,6 +136,68 @@ export function session(overrides: Partial<SessionRecord> = {}): SessionRecord {
     acr: null,
     authTime: T0,
     revokedAt: null,
+    ...overrides,
+  };
+}
+
+export function authorizationCode(overrides: Partial<AuthorizationCodeRecord> = {}): AuthorizationCodeRecord {
+  return {
+    v: 1,
+    hash: randomUUID().replaceAll('-', '') + 'Cd_-',
+    clientId: 'c_web',
+    userId: 'u1',
+    sessionId: 'sid-1',
+    redirectUri: 'https://app.example.com/cb',
+    scope: ['openid', 'profile'],
+    resource: ['https://api.example.com/billing'],
+    codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    codeChallengeMethod: 'S256',
+    nonce: 'n-0S6_WzA2Mj',
+    authTime: T0,
+    acr: null,
+    amr: ['pwd', 'otp'],
+    claims: { userinfo: { email: { essential: true } } },
+    dpopJkt: null,
+    grantId: `g_${randomUUID()}`,
+    issuedAt: T0,
+    expiresAt: at(60_000),
+    consumedAt: null,
+    ...overrides,
+  };
+}
+
+export function grant(overrides: Partial<GrantRecord> = {}): GrantRecord {
+  return {
+    v: 1,
+    id: `g_${randomUUID()}`,
+    userId: 'u1',
+    clientId: 'c_web',
+    scope: ['openid', 'offline_access'],
+    resources: ['https://api.example.com/billing'],
+    createdAt: T0,
+    updatedAt: T0,
+    revokedAt: null,
+    ...overrides,
+  };
+}
+
+let userCodes = 0;
+
+export function deviceCode(overrides: Partial<DeviceCodeRecord> = {}): DeviceCodeRecord {
+  return {
+    v: 1,
+    hash: randomUUID().replaceAll('-', '') + 'Dv_-',
+    userCode: `WDJB${String(userCodes++).padStart(4, '0')}`,
+    clientId: 'c_tv',
+    scope: ['openid'],
+    resource: [],
+    status: 'pending',
+    userId: null,
+    grantId: null,
+    interval: 5,
+    lastPolledAt: null,
+    createdAt: T0,
+    expiresAt: at(600_000),
     ...overrides,
   };
 }

@@ -57,7 +57,8 @@ if (url) {
       destroy: async (storage) => {
         const { schema, shared: isShared } = schemas.get(storage)!;
         if (isShared) {
-          const tables = ['clients', 'resources', 'tokens', 'revocations', 'signing_keys', 'replay', 'users', 'sessions', 'login_throttle'];
+          const tables = ['clients', 'resources', 'tokens', 'revocations', 'signing_keys', 'replay', 'users', 'sessions', 'login_throttle',
+            'authorization_codes', 'grants', 'consent', 'device_codes'];
           await sql(tables.map((t) => `delete from "${schema}".${t};`).join(' '));
           return;
         }

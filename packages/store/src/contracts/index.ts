@@ -1,4 +1,7 @@
+import type { AuthorizationCodeStore } from './authorization-codes.js';
 import type { ClientStore } from './clients.js';
+import type { DeviceCodeStore } from './device-codes.js';
+import type { GrantStore } from './grants.js';
 import type { KeyStore } from './keys.js';
 import type { LoginThrottleStore } from './login-throttle.js';
 import type { ReplayStore } from './replay.js';
@@ -8,7 +11,10 @@ import type { SessionStore } from './sessions.js';
 import type { TokenStore } from './tokens.js';
 import type { UserStore } from './users.js';
 
+export type * from './authorization-codes.js';
 export type * from './clients.js';
+export type * from './device-codes.js';
+export type * from './grants.js';
 export type * from './common.js';
 export type * from './keys.js';
 export type * from './login-throttle.js';
@@ -35,14 +41,17 @@ export interface Storage {
   readonly users: UserStore;
   readonly sessions: SessionStore;
   readonly loginThrottle: LoginThrottleStore;
+  readonly authorizationCodes: AuthorizationCodeStore;
+  readonly grants: GrantStore;
+  readonly deviceCodes: DeviceCodeStore;
   /** Apply pending migrations; safe to call on every start and from several nodes at once. */
   migrate(): Promise<void>;
   /** Cheap round-trip proving the backend answers (used by `/readyz`). */
   ping(): Promise<void>;
   /**
    * Delete expired rows from every slice; returns counts per slice: `tokens`, `revocations`, `replay`,
-   * `sessions`, `loginThrottle` (each slice's own `pruneExpired`) and `keys` (retired keys whose
-   * `removeAfter` is before `before`).
+   * `sessions`, `loginThrottle`, `authorizationCodes`, `deviceCodes`, `grants` (each slice's own
+   * `pruneExpired`) and `keys` (retired keys whose `removeAfter` is before `before`).
    */
   pruneExpired(before: Date): Promise<Record<string, number>>;
   close(): Promise<void>;

@@ -149,4 +149,77 @@ export const migrations: Migration[] = [
       ];
     },
   },
+  {
+    name: '0003_user_flows',
+    up(db, dialect) {
+      const json = dialect === 'postgres' ? 'jsonb' : 'text';
+      const s = db.schema;
+      return [
+        // Refresh rotation (RFC 9700 §4.14.2). One column per ALTER: SQLite adds one at a time. Existing
+        // rows get NULL: not rotated.
+        s.alterTable('tokens').addColumn('rotated_at', 'bigint'),
+        s.alterTable('tokens').addColumn('successor_hash', 'text'),
+        // revokeBySubject (user disabled). Costs one more b-tree insert per stored token.
+        s.createIndex('tokens_subject').on('tokens').column('subject'),
+
+        s.createTable('authorization_codes')
+          .addColumn('hash', 'text', (c) => c.primaryKey())
+          .addColumn('client_id', 'text', (c) => c.notNull())
+          .addColumn('user_id', 'text', (c) => c.notNull())
+          .addColumn('session_id', 'text')
+          .addColumn('redirect_uri', 'text', (c) => c.notNull())
+          .addColumn('scope', json, (c) => c.notNull())
+          .addColumn('resource', json, (c) => c.notNull())
+          .addColumn('code_challenge', 'text', (c) => c.notNull())
+          .addColumn('code_challenge_method', 'text', (c) => c.notNull())
+          .addColumn('nonce', 'text')
+          .addColumn('auth_time', 'bigint', (c) => c.notNull())
+          .addColumn('acr', 'text')
+          .addColumn('amr', json, (c) => c.notNull())
+          .addColumn('claims', json, (c) => c.notNull())
+          .addColumn('dpop_jkt', 'text')
+          .addColumn('grant_id', 'text', (c) => c.notNull())
+          .addColumn('issued_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .addColumn('consumed_at', 'bigint'),
+        s.createIndex('authorization_codes_expires_at').on('authorization_codes').column('expires_at'),
+
+        s.createTable('grants')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('user_id', 'text', (c) => c.notNull())
+          .addColumn('client_id', 'text', (c) => c.notNull())
+          .addColumn('scope', json, (c) => c.notNull())
+          .addColumn('resources', json, (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addColumn('revoked_at', 'bigint'),
+        s.createIndex('grants_user_id').on('grants').columns(['user_id', 'created_at']),
+        s.createIndex('grants_revoked_at').on('grants').column('revoked_at').where('revoked_at', 'is not', null),
+
+        s.createTable('consent')
+          .addColumn('user_id', 'text', (c) => c.notNull())
+          .addColumn('client_id', 'text', (c) => c.notNull())
+          .addColumn('item_kind', 'text', (c) => c.notNull())
+          .addColumn('item', 'text', (c) => c.notNull())
+          .addColumn('granted_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('consent_pk', ['user_id', 'client_id', 'item_kind', 'item']),
+
+        s.createTable('device_codes')
+          .addColumn('hash', 'text', (c) => c.primaryKey())
+          .addColumn('user_code', 'text', (c) => c.notNull().unique())
+          .addColumn('client_id', 'text', (c) => c.notNull())
+          .addColumn('scope', json, (c) => c.notNull())
+          .addColumn('resource', json, (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('user_id', 'text')
+          .addColumn('grant_id', 'text')
+          .addColumn('interval_seconds', 'integer', (c) => c.notNull())
+          .addColumn('last_polled_at', 'bigint')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .addColumn('version', 'integer', (c) => c.notNull()),
+        s.createIndex('device_codes_expires_at').on('device_codes').column('expires_at'),
+      ];
+    },
+  },
 ];

@@ -1,5 +1,6 @@
 import type {
   ClientRecord,
+  NewTokenRecord,
   ResourceRecord,
   RevocationRecord,
   SigningKeyRecord,
@@ -26,6 +27,10 @@ export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   login_throttle: LoginThrottleTable;
+  authorization_codes: AuthorizationCodesTable;
+  grants: GrantsTable;
+  consent: ConsentTable;
+  device_codes: DeviceCodesTable;
   tessera_migrations: MigrationsTable;
 }
 
@@ -74,6 +79,8 @@ export interface TokensTable {
   issued_at: EpochMs;
   expires_at: EpochMs;
   revoked_at: EpochMs | null;
+  rotated_at: EpochMs | null;
+  successor_hash: string | null;
 }
 
 export interface RevocationsTable {
@@ -138,6 +145,66 @@ export interface LoginThrottleTable {
   expires_at: EpochMs;
 }
 
+export interface AuthorizationCodesTable {
+  hash: string;
+  client_id: string;
+  user_id: string;
+  session_id: string | null;
+  redirect_uri: string;
+  scope: Json;
+  resource: Json;
+  code_challenge: string;
+  code_challenge_method: string;
+  nonce: string | null;
+  auth_time: EpochMs;
+  acr: string | null;
+  amr: Json;
+  claims: Json;
+  dpop_jkt: string | null;
+  grant_id: string;
+  issued_at: EpochMs;
+  expires_at: EpochMs;
+  consumed_at: EpochMs | null;
+}
+
+export interface GrantsTable {
+  id: string;
+  user_id: string;
+  client_id: string;
+  scope: Json;
+  resources: Json;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+  revoked_at: EpochMs | null;
+}
+
+/** One row per consented item, so that "merge" is a plain `INSERT … ON CONFLICT DO NOTHING`. */
+export interface ConsentTable {
+  user_id: string;
+  client_id: string;
+  /** `scope` or `resource`. */
+  item_kind: string;
+  item: string;
+  granted_at: EpochMs;
+}
+
+export interface DeviceCodesTable {
+  hash: string;
+  user_code: string;
+  client_id: string;
+  scope: Json;
+  resource: Json;
+  status: string;
+  user_id: string | null;
+  grant_id: string | null;
+  interval_seconds: number;
+  last_polled_at: EpochMs | null;
+  created_at: EpochMs;
+  expires_at: EpochMs;
+  /** Bumped by every write; `poll` is a compare-and-set on it. */
+  version: number;
+}
+
 export interface MigrationsTable {
   name: string;
   applied_at: EpochMs;
@@ -189,11 +256,12 @@ export function resourceFromRow(r: ResourceRow): ResourceRecord {
   };
 }
 
-export function tokenToRow(r: TokenRecord): TokenRow {
+export function tokenToRow(r: NewTokenRecord): TokenRow {
   return {
     hash: r.hash, kind: r.kind, jti: r.jti, client_id: r.clientId, subject: r.subject, audience: json(r.audience),
     scope: json(r.scope), grant_id: r.grantId, jkt: r.jkt, device_id: r.deviceId, session_id: r.sessionId,
     claims: json(r.claims), issued_at: ms(r.issuedAt), expires_at: ms(r.expiresAt), revoked_at: msOrNull(r.revokedAt),
+    rotated_at: msOrNull(r.rotatedAt ?? null), successor_hash: r.successorHash ?? null,
   };
 }
 
@@ -202,7 +270,8 @@ export function tokenFromRow(r: TokenRow): TokenRecord {
     v: 1, hash: r.hash, kind: r.kind as TokenRecord['kind'], jti: r.jti, clientId: r.client_id, subject: r.subject,
     audience: JSON.parse(r.audience), scope: JSON.parse(r.scope), grantId: r.grant_id, jkt: r.jkt,
     deviceId: r.device_id, sessionId: r.session_id, claims: JSON.parse(r.claims), issuedAt: date(r.issued_at),
-    expiresAt: date(r.expires_at), revokedAt: dateOrNull(r.revoked_at),
+    expiresAt: date(r.expires_at), revokedAt: dateOrNull(r.revoked_at), rotatedAt: dateOrNull(r.rotated_at),
+    successorHash: r.successor_hash,
   };
 }
 

@@ -10,7 +10,7 @@ import type {
   RevocationStore,
   SigningKeyRecord,
   Storage,
-  TokenRecord,
+  NewTokenRecord,
   TokenStore,
 } from '../contracts/index.js';
 import {
@@ -19,6 +19,8 @@ import {
 } from './schema.js';
 import type { Database, SigningKeysTable } from './schema.js';
 import { createSqlAccountSlices } from './accounts.js';
+import { createSqlFlowSlices } from './flows.js';
+import type { RotateToken } from './rotate.js';
 import { groupCommit } from './group-commit.js';
 import type { BatchRunner } from './group-commit.js';
 
@@ -30,6 +32,8 @@ export interface SqlStorageParts {
   now: () => number;
   /** Commit concurrent `tokens.put` calls together (see `group-commit.ts`). */
   groupCommit: boolean;
+  /** The dialect's transactional `tokens.rotate` (see `rotate.ts`). */
+  rotateToken: RotateToken;
   migrate(): Promise<void>;
   close(): Promise<void>;
 }
@@ -42,8 +46,10 @@ const MAX_BATCH = 500;
  * how the contract's atomicity is met without explicit transactions: inserts use `ON CONFLICT DO
  * NOTHING` and report a conflict from the row count (no failed statement, so no aborted PostgreSQL
  * transaction), compare-and-set is an `UPDATE … WHERE <expected state>`, and concurrent writers are
- * serialised by the database's row locks (PostgreSQL re-checks the `WHERE` after waiting). The one
- * exception is `tokens.put`, whose concurrent calls are grouped into one multi-row INSERT.
+ * serialised by the database's row locks (PostgreSQL re-checks the `WHERE` after waiting). The
+ * exceptions: `tokens.put`, whose concurrent calls are grouped into one multi-row INSERT;
+ * `tokens.rotate`, one transaction per dialect (`rotate.ts`); `deviceCodes.poll`, a read then a
+ * compare-and-set on a version column, retried when it loses.
  */
 export function createSqlStorage(parts: SqlStorageParts): Storage {
   const { db, now } = parts;
@@ -100,7 +106,7 @@ export function createSqlStorage(parts: SqlStorageParts): Storage {
   };
 
   /** One multi-row INSERT (one commit); RETURNING tells which rows were new, the rest conflicted. */
-  const insertTokens: BatchRunner<TokenRecord> = async (records) => {
+  const insertTokens: BatchRunner<NewTokenRecord> = async (records) => {
     const rows = await db.insertInto('tokens').values(records.map(tokenToRow))
       .onConflict((oc) => oc.column('hash').doNothing()).returning('hash').execute();
     const inserted = new Set(rows.map((r) => r.hash));
@@ -108,6 +114,13 @@ export function createSqlStorage(parts: SqlStorageParts): Storage {
     return records.map((r) => (inserted.delete(r.hash) ? undefined : new ConflictError('token', r.jti)));
   };
   const batch = parts.groupCommit ? groupCommit(insertTokens, MAX_BATCH) : undefined;
+
+  /** One UPDATE: every not-yet-revoked token matching the column, revoked at once (or not at all). */
+  async function revokeTokensWhere(column: 'grant_id' | 'subject' | 'session_id' | 'device_id', value: string, at: Date) {
+    const res = await db.updateTable('tokens').set({ revoked_at: at.getTime() })
+      .where(column, '=', value).where('revoked_at', 'is', null).executeTakeFirst();
+    return count(res.numUpdatedRows);
+  }
 
   const tokens: TokenStore = {
     async put(record) {
@@ -127,10 +140,18 @@ export function createSqlStorage(parts: SqlStorageParts): Storage {
       return row && tokenFromRow(row);
     },
     async revokeByGrant(grantId, at) {
-      const res = await db.updateTable('tokens').set({ revoked_at: at.getTime() })
-        .where('grant_id', '=', grantId).where('revoked_at', 'is', null).executeTakeFirst();
-      return count(res.numUpdatedRows);
+      return revokeTokensWhere('grant_id', grantId, at);
     },
+    async revokeBySubject(subject, at) {
+      return revokeTokensWhere('subject', subject, at);
+    },
+    async revokeBySession(sessionId, at) {
+      return revokeTokensWhere('session_id', sessionId, at);
+    },
+    async revokeByDevice(deviceId, at) {
+      return revokeTokensWhere('device_id', deviceId, at);
+    },
+    rotate: parts.rotateToken,
     async pruneExpired(before) {
       const res = await db.deleteFrom('tokens').where('expires_at', '<', before.getTime()).executeTakeFirst();
       return count(res.numDeletedRows);
@@ -203,10 +224,12 @@ export function createSqlStorage(parts: SqlStorageParts): Storage {
   }
 
   const { users, sessions, loginThrottle } = createSqlAccountSlices(db);
+  const { authorizationCodes, grants, deviceCodes } = createSqlFlowSlices(db);
 
   return {
     kind: parts.kind,
     clients, resources, tokens, revocations, keys, replay, users, sessions, loginThrottle,
+    authorizationCodes, grants, deviceCodes,
     migrate: parts.migrate,
     async ping() {
       await sql`select 1`.execute(db);
@@ -219,6 +242,9 @@ export function createSqlStorage(parts: SqlStorageParts): Storage {
         keys: await pruneRemovedKeys(before),
         sessions: await sessions.pruneExpired(before),
         loginThrottle: await loginThrottle.pruneExpired(before),
+        authorizationCodes: await authorizationCodes.pruneExpired(before),
+        deviceCodes: await deviceCodes.pruneExpired(before),
+        grants: await grants.pruneExpired(before),
       };
     },
     async close() {
