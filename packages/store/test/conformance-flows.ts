@@ -150,6 +150,12 @@ export function flowsConformance(storage: () => Storage): void {
       expect(await storage().deviceCodes.findByUserCode(stale.userCode)).toEqual(fresh);
       expect(await storage().deviceCodes.poll(stale.hash, at(1))).toEqual({ status: 'not_found' });
     });
+    it('create rejects a duplicate device-code hash with ConflictError', async () => {
+      const d = deviceCode();
+      await storage().deviceCodes.create(d);
+      await expect(storage().deviceCodes.create(deviceCode({ hash: d.hash }))).rejects.toBeInstanceOf(ConflictError);
+      expect(await storage().deviceCodes.findByUserCode(d.userCode)).toEqual(d);
+    });
     it('two concurrent creates with one user code: exactly one succeeds', async () => {
       const results = await Promise.allSettled([1, 2, 3].map(() => storage().deviceCodes.create(deviceCode({ userCode: 'RACE0001' }))));
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);

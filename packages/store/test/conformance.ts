@@ -382,6 +382,33 @@ export function runStorageConformance(name: string, harness: StorageHarness): vo
           await harness.destroy(fresh);
         }
       });
+      it('a refresh rotation raced from two nodes rotates exactly once (RFC 9700 §4.14.2)', async () => {
+        const twin = await harness.reopen!(s);
+        try {
+          for (let round = 0; round < 5; round++) {
+            const old = token({ kind: 'refresh_token', grantId: 'fam' });
+            await s.tokens.put(old);
+            const results = await Promise.all([
+              s.tokens.rotate(old.hash, token({ kind: 'refresh_token' }), at(1)),
+              twin.tokens.rotate(old.hash, token({ kind: 'refresh_token' }), at(1)),
+            ]);
+            expect(results.map((r) => r.status).sort()).toEqual(['already_rotated', 'rotated']);
+          }
+        } finally {
+          await twin.close();
+        }
+      });
+      it('an authorization code consumed from two nodes at once is ok exactly once', async () => {
+        const twin = await harness.reopen!(s);
+        try {
+          const code = authorizationCode();
+          await s.authorizationCodes.create(code);
+          const results = await Promise.all([s, twin, s, twin].map((node) => node.authorizationCodes.consume(code.hash, at(1))));
+          expect(results.filter((r) => r.status === 'ok')).toHaveLength(1);
+        } finally {
+          await twin.close();
+        }
+      });
       it('a key transition raced from two nodes applies exactly once', async () => {
         const twin = await harness.reopen!(s);
         try {

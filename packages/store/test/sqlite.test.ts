@@ -2,10 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
 import { createSqliteStorage } from '../src/index.js';
+import { migrations } from '../src/sql/migrations.js';
+import type { Database } from '../src/sql/schema.js';
 import type { Storage } from '../src/index.js';
 import { runStorageConformance } from './conformance.js';
-import { token } from './fixtures.js';
+import { at, token } from './fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -78,6 +82,39 @@ describe('sqlite group commit under fake timers', () => {
       expect(await s.tokens.get(t.hash)).toEqual(t);
     } finally {
       vi.useRealTimers();
+      await s.close();
+    }
+  });
+});
+
+describe('sqlite migration 0003 on a database from before it', () => {
+  it('adds the rotation columns as NULL to existing tokens, which then rotate normally', async () => {
+    const filename = join(dir, `t${n++}.db`);
+    const raw = new BetterSqlite3(filename);
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+    const run = (q: { compile(): { sql: string; parameters: readonly unknown[] } }) => {
+      const { sql, parameters } = q.compile();
+      raw.prepare(sql).run(...parameters);
+    };
+    run(db.schema.createTable('tessera_migrations').addColumn('name', 'text', (c) => c.primaryKey()).addColumn('applied_at', 'bigint'));
+    for (const m of migrations.slice(0, 2)) {
+      for (const statement of m.up(db, 'sqlite')) run(statement);
+      run(db.insertInto('tessera_migrations').values({ name: m.name, applied_at: 0 }));
+    }
+    const old = token({ kind: 'refresh_token', grantId: 'g' });
+    const { rotatedAt: _r, successorHash: _s, ...columnsBefore0003 } = old;
+    raw.prepare(`insert into tokens (hash, kind, jti, client_id, subject, audience, scope, grant_id, jkt, device_id,
+      session_id, claims, issued_at, expires_at, revoked_at) values (?, ?, ?, ?, ?, ?, ?, ?, null, null, null, '{}', ?, ?, null)`)
+      .run(old.hash, old.kind, old.jti, old.clientId, old.subject, JSON.stringify(old.audience), JSON.stringify(old.scope),
+        old.grantId, old.issuedAt.getTime(), old.expiresAt.getTime());
+    await db.destroy();
+
+    const s = createSqliteStorage({ filename });
+    try {
+      await s.migrate();
+      expect(await s.tokens.get(old.hash)).toEqual({ ...columnsBefore0003, rotatedAt: null, successorHash: null });
+      expect((await s.tokens.rotate(old.hash, token({ kind: 'refresh_token', grantId: 'g' }), at(1))).status).toBe('rotated');
+    } finally {
       await s.close();
     }
   });

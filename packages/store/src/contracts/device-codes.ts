@@ -52,8 +52,8 @@ export interface DeviceApproval {
 export interface DeviceCodeStore {
   /**
    * Insert (status `pending`, `lastPolledAt` `null`). Rejects with `ConflictError` when a live code
-   * (not expired at `record.createdAt`) has the same `userCode`, so the caller draws another; an
-   * expired one holding the user code is replaced in the same statement.
+   * (not expired at `record.createdAt`) has the same `userCode`, so the caller draws another (an
+   * expired one holding the user code is replaced in the same statement), or on a duplicate hash.
    */
   create(record: DeviceCodeRecord): Promise<void>;
   /** The record holding `userCode` (expired ones included, so the page can say so), or `undefined`. */

@@ -73,6 +73,12 @@ function deviceFromRow(r: DeviceCodesTable): DeviceCodeRecord {
   };
 }
 
+/** PostgreSQL `unique_violation` (SQLSTATE 23505) or a SQLite primary-key / unique constraint failure. */
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
 /** Consent rows of one (user, client) as a record; items sorted in JS (PostgreSQL collations vary). */
 function consentFromRows(userId: string, clientId: string, rows: ConsentTable[]): ConsentRecord | undefined {
   if (rows.length === 0) return undefined;
@@ -176,7 +182,11 @@ export function createSqlFlowSlices(db: Kysely<Database>) {
         .onConflict((oc) => oc.column('user_code')
           .doUpdateSet((eb) => Object.fromEntries(Object.keys(row).map((c) => [c, eb.ref(`excluded.${c as keyof DeviceCodesTable}`)])))
           .where('device_codes.expires_at', '<=', row.created_at))
-        .executeTakeFirst();
+        .executeTakeFirst()
+        .catch((error: unknown) => {
+          // The upsert's target is the user code; a duplicate device-code hash still fails the statement.
+          throw isUniqueViolation(error) ? new ConflictError('device code', record.userCode) : error;
+        });
       if (count(res.numInsertedOrUpdatedRows) === 0) throw new ConflictError('device code', record.userCode);
     },
     async findByUserCode(userCode) {
