@@ -151,6 +151,16 @@ describe('private_key_jwt: refused assertions answer 401 invalid_client', () => 
     expectInvalidClient(await withAssertion(f, '/token', await signAssertion(f, clientId, impostor)), 'bad_signature');
   });
 
+  it('refuses a key embedded in the header (jwk, jku, x5c): keys come only from registration (RFC 8725 §3.10)', async () => {
+    const attacker = await testKey('ES256', es.kid);
+    const now = Math.floor(f.clock.now() / 1000);
+    const claims = { iss: clientId, sub: clientId, aud: ISSUER, iat: now, exp: now + 60, jti: 'embedded-1' };
+    for (const extra of [{ jwk: attacker.publicJwk }, { jku: 'https://evil.example/jwks' }, { x5c: ['AAAA'] }]) {
+      const forged = await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: es.kid!, ...extra }).sign(attacker.privateKey);
+      expectInvalidClient(await withAssertion(f, '/token', forged), 'forbidden_header');
+    }
+  });
+
   it('refuses an unknown kid', async () => {
     expectInvalidClient(await refused({}, { kid: 'nope' }), 'unknown_kid');
   });
