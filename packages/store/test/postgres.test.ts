@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { createPostgresStorage } from '../src/index.js';
 import type { Storage } from '../src/index.js';
+import { migrations, migrationsTable } from '../src/sql/migrations.js';
+import type { Database } from '../src/sql/schema.js';
 import { runStorageConformance } from './conformance.js';
 import { at, token } from './fixtures.js';
 
@@ -108,6 +111,37 @@ describe.skipIf(!url)('postgres atomicity and options', () => {
       expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
       for (const t of good) expect(await s.tokens.get(t.hash)).toEqual(t);
       expect(await s.tokens.get(bad.hash)).toBeUndefined();
+    } finally {
+      await s.close();
+      await dropSchema(schema);
+    }
+  });
+
+  it('migration 0003 adds the rotation columns as NULL to existing tokens, which then rotate normally', async () => {
+    const schema = newSchema();
+    await sql(`create schema "${schema}"`);
+    const db = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, options: `-c search_path="${schema}"`, max: 1 }) }),
+    });
+    const old = token({ kind: 'refresh_token', grantId: 'g' });
+    const { rotatedAt: _r, successorHash: _s, ...columnsBefore0003 } = old;
+    try {
+      await db.executeQuery(migrationsTable(db).compile());
+      for (const m of migrations.slice(0, 2)) {
+        for (const statement of m.up(db, 'postgres')) await db.executeQuery(statement.compile());
+        await db.insertInto('tessera_migrations').values({ name: m.name, applied_at: 0 }).execute();
+      }
+      await sql(`insert into "${schema}".tokens (hash, kind, jti, client_id, subject, audience, scope, grant_id, claims,
+        issued_at, expires_at) values ('${old.hash}', 'refresh_token', '${old.jti}', '${old.clientId}', '${old.subject}',
+        '${JSON.stringify(old.audience)}', '${JSON.stringify(old.scope)}', 'g', '{}', ${old.issuedAt.getTime()}, ${old.expiresAt.getTime()})`);
+    } finally {
+      await db.destroy();
+    }
+    const s = createPostgresStorage({ url: url!, schema });
+    try {
+      await s.migrate();
+      expect(await s.tokens.get(old.hash)).toEqual({ ...columnsBefore0003, rotatedAt: null, successorHash: null });
+      expect((await s.tokens.rotate(old.hash, token({ kind: 'refresh_token', grantId: 'g' }), at(1))).status).toBe('rotated');
     } finally {
       await s.close();
       await dropSchema(schema);
