@@ -19,23 +19,34 @@ export interface ValidateClaimsOptions {
   requireExp?: boolean;
 }
 
-const STRING_CLAIMS = ['iss', 'sub', 'jti', 'client_id', 'scope', 'sid', 'acr'] as const;
-const TIME_CLAIMS = ['exp', 'nbf', 'iat', 'auth_time'] as const;
-
 function invalid(claim: string, message: string): never {
   throw new TokenError('invalid_claim', message, { claim });
 }
 
+function mustBeString(claim: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'string') invalid(claim, `"${claim}" must be a string`);
+}
+
+function mustBeNumericDate(claim: string, value: unknown): void {
+  if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) {
+    invalid(claim, `"${claim}" must be a NumericDate`);
+  }
+}
+
 function checkTypes(payload: JwtPayload): void {
-  for (const claim of STRING_CLAIMS) {
-    if (payload[claim] !== undefined && typeof payload[claim] !== 'string') invalid(claim, `"${claim}" must be a string`);
-  }
-  for (const claim of TIME_CLAIMS) {
-    const value = payload[claim];
-    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) {
-      invalid(claim, `"${claim}" must be a NumericDate`);
-    }
-  }
+  // One named load per claim rather than a loop over names: payloads of one issuer share a shape, so
+  // each load stays monomorphic (a keyed load over varying names does not).
+  mustBeString('iss', payload.iss);
+  mustBeString('sub', payload.sub);
+  mustBeString('jti', payload.jti);
+  mustBeString('client_id', payload.client_id);
+  mustBeString('scope', payload.scope);
+  mustBeString('sid', payload.sid);
+  mustBeString('acr', payload.acr);
+  mustBeNumericDate('exp', payload.exp);
+  mustBeNumericDate('nbf', payload.nbf);
+  mustBeNumericDate('iat', payload.iat);
+  mustBeNumericDate('auth_time', payload.auth_time);
   const aud = payload.aud;
   if (aud !== undefined && typeof aud !== 'string' && !(Array.isArray(aud) && aud.every((a) => typeof a === 'string'))) {
     invalid('aud', '"aud" must be a string or an array of strings');

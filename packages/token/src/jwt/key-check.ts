@@ -1,12 +1,23 @@
 import type { KeyObject } from 'node:crypto';
 import { TokenError } from '../errors.js';
 import { MIN_RSA_MODULUS_LENGTH, type SigningAlg } from '../keys/algorithms.js';
+import { encodedLength } from './segments.js';
 
 /** What a key may do, learnt once per KeyObject (its getters cross into C++ on every access). */
 export interface KeyFacts {
   alg: SigningAlg;
   /** RS256: exact signature length in bytes (RFC 7518 §3.3: the signature is k octets). */
   signatureBytes: number;
+  /** Length of the signature's base64url spelling, checked before decoding it. */
+  signatureChars: number;
+  /** `crypto.verify` arguments, built once: digest, and the key (ES256: R‖S, not DER, RFC 7518 §3.4). */
+  digest: 'sha256' | null;
+  verifyKey: KeyObject | { key: KeyObject; dsaEncoding: 'ieee-p1363' };
+  /**
+   * Where this key's signatures are decoded: exactly `signatureBytes` long, so crypto.verify gets it
+   * without a new view. Written and read within one synchronous verifyJwt call.
+   */
+  signature: Buffer;
 }
 
 const facts = new WeakMap<KeyObject, KeyFacts>();
@@ -26,7 +37,14 @@ export function keyFacts(key: KeyObject, alg: SigningAlg): KeyFacts {
   else if (alg === 'RS256' && type === 'rsa' && (details.modulusLength ?? 0) >= MIN_RSA_MODULUS_LENGTH) {
     signatureBytes = Math.ceil(details.modulusLength! / 8);
   } else throw new TokenError('invalid_key', `key type ${type ?? 'unknown'} cannot be used with ${alg}`);
-  const result = { alg, signatureBytes };
+  const result: KeyFacts = {
+    alg,
+    signatureBytes,
+    signatureChars: encodedLength(signatureBytes),
+    digest: alg === 'EdDSA' ? null : 'sha256',
+    verifyKey: alg === 'ES256' ? Object.freeze({ key, dsaEncoding: 'ieee-p1363' as const }) : key,
+    signature: Buffer.alloc(signatureBytes),
+  };
   facts.set(key, result);
   return result;
 }

@@ -6,32 +6,65 @@ import { TokenError } from '../errors.js';
  * canonical (unused trailing bits zero, so one byte string has exactly one spelling and a signature
  * cannot be "mutated" into an equal one), UTF-8 only (RFC 8725 §3.7), JSON objects without duplicate
  * member names (RFC 7515 §4, C-44).
+ *
+ * Canonical base64url is checked by re-encoding: unpadded base64url is a bijection between byte strings
+ * and its canonical spellings, so `encode(decode(s)) === s` holds exactly when `s` uses only the
+ * alphabet, has no padding, a valid length and zero trailing bits, whatever the decoder did with
+ * anything else (Node's skips unknown characters, accepts `+/=` and truncates non-Latin-1 ones). One
+ * decode and one encode cost less than a regular-expression pass plus the decode.
  */
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
-const SEXTET = new Int8Array(128).fill(-1);
-'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.split('').forEach((c, i) => {
-  SEXTET[c.charCodeAt(0)] = i;
-});
+/**
+ * Scratch space the verify hot path decodes into: a `Buffer.from` per segment costs more than the
+ * decoding itself (pool bookkeeping, a new view, garbage). Each write is consumed synchronously
+ * (copied into a string, or read by a synchronous `crypto.verify`) before the next one, and no caller
+ * code runs in between. Sized for the default maximum token; a larger one gets a one-off buffer.
+ */
+const scratch = Buffer.allocUnsafe(2 * 16 * 1024);
 
-export function decodeSegment(segment: string, what: string): Buffer {
+/** A buffer with room for `bytes`: the shared scratch, or a fresh one when the token is unusually long. */
+export function scratchFor(bytes: number): Buffer {
+  return bytes <= scratch.length ? scratch : Buffer.allocUnsafe(bytes);
+}
+
+/** Bytes a canonical segment of `length` characters decodes to (its last 2 or 3 characters carry 1 or 2). */
+function decodedLength(length: number): number {
+  return (length >> 2) * 3 + ((length & 3) === 0 ? 0 : (length & 3) - 1);
+}
+
+/** Characters of the canonical spelling of `bytes` bytes (RFC 7515 §2: no padding). */
+export function encodedLength(bytes: number): number {
+  return Math.ceil((bytes * 4) / 3);
+}
+
+function notBase64url(segment: string, what: string): TokenError {
+  return BASE64URL.test(segment)
+    ? new TokenError('malformed', `${what} is not canonical base64url`)
+    : new TokenError('malformed', `${what} is not base64url`);
+}
+
+/**
+ * Decode a canonical base64url segment into `target` at `offset` (which must have room for it) and
+ * return the number of bytes written, or throw `malformed`.
+ */
+export function decodeSegmentInto(segment: string, target: Buffer, offset: number, what: string): number {
   const length = segment.length;
-  if (length === 0 || length % 4 === 1 || !BASE64URL.test(segment)) {
-    throw new TokenError('malformed', `${what} is not base64url`);
-  }
-  const rest = length % 4;
-  if (rest !== 0) {
-    const last = SEXTET[segment.charCodeAt(length - 1)]!;
-    if ((rest === 2 && (last & 0x0f) !== 0) || (rest === 3 && (last & 0x03) !== 0)) {
-      throw new TokenError('malformed', `${what} is not canonical base64url`);
-    }
-  }
-  return Buffer.from(segment, 'base64url');
+  if (length === 0 || (length & 3) === 1) throw notBase64url(segment, what);
+  const written = target.write(segment, offset, decodedLength(length), 'base64url');
+  if (target.toString('base64url', offset, offset + written) !== segment) throw notBase64url(segment, what);
+  return written;
+}
+
+/** Decode a canonical base64url segment into a new Buffer, or throw `malformed`. */
+export function decodeSegment(segment: string, what: string): Buffer {
+  const bytes = Buffer.allocUnsafe(decodedLength(segment.length));
+  return bytes.subarray(0, decodeSegmentInto(segment, bytes, 0, what));
 }
 
 /**
  * Number of member names in valid JSON text: every ':' outside a string separates one name from its
- * value. Only called when a cheaper bound (all colons) is inconclusive.
+ * value. Only called when a cheaper bound (name-separator candidates) is inconclusive.
  */
 function countMembers(text: string): number {
   let count = 0;
@@ -67,28 +100,41 @@ function countKeys(root: object): number {
   return count;
 }
 
-function countColons(text: string): number {
+/**
+ * An upper bound on the member names in JSON text: colons right after a '"' or JSON whitespace. A name
+ * separator is always one (RFC 8259 §4: `member = string ws ':' ws value`); a colon inside a string
+ * mostly is not (`https://…`, `reports:read`), so the bound is usually exact.
+ */
+function countSeparatorCandidates(text: string): number {
   let count = 0;
-  for (let i = text.indexOf(':'); i !== -1; i = text.indexOf(':', i + 1)) count++;
+  for (let i = text.indexOf(':'); i !== -1; i = text.indexOf(':', i + 1)) {
+    const before = text.charCodeAt(i - 1);
+    if (before === 34 || before === 32 || before === 10 || before === 13 || before === 9) count++;
+  }
   return count;
 }
 
 /**
  * JSON.parse keeps the last of duplicate names silently. Names in the text ≥ keys after parsing, with
- * equality exactly when no name repeats; colons bound names from above, so the common case costs one
- * indexOf loop and the character scan runs only when some string holds a colon (a URL in `iss`).
+ * equality exactly when no name repeats; the candidate count bounds names from above, so the common
+ * case costs one indexOf loop and the character scan runs only when a string holds a `":` or ` :`.
  */
 function hasDuplicateMembers(text: string, parsed: object): boolean {
   const keys = countKeys(parsed);
-  if (countColons(text) === keys) return false;
+  if (countSeparatorCandidates(text) === keys) return false;
   return countMembers(text) !== keys;
 }
 
 /** Decode a header or payload segment into a JSON object, or throw a {@link TokenError}. */
 export function decodeJsonSegment(segment: string, what: 'header' | 'payload'): Record<string, unknown> {
-  const bytes = decodeSegment(segment, `JWT ${what}`);
-  if (!isUtf8(bytes)) throw new TokenError('invalid_utf8', `JWT ${what} is not valid UTF-8`);
-  const text = bytes.toString('utf8');
+  const buffer = scratchFor(segment.length);
+  const length = decodeSegmentInto(segment, buffer, 0, what === 'header' ? 'JWT header' : 'JWT payload');
+  const text = buffer.toString('utf8', 0, length);
+  // Decoding replaces every ill-formed sequence with U+FFFD (WHATWG Encoding §4.1, Node's documented
+  // behaviour), so a text without one came from valid UTF-8; only one with it needs the byte check.
+  if (text.includes('\uFFFD') && !isUtf8(buffer.subarray(0, length))) {
+    throw new TokenError('invalid_utf8', `JWT ${what} is not valid UTF-8`);
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);

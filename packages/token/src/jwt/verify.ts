@@ -2,7 +2,7 @@ import { verify } from 'node:crypto';
 import { TokenError } from '../errors.js';
 import { isSigningAlg, type SigningAlg } from '../keys/algorithms.js';
 import { keyFacts } from './key-check.js';
-import { decodeJsonSegment, decodeSegment, splitCompact } from './segments.js';
+import { decodeJsonSegment, decodeSegment, decodeSegmentInto, scratchFor, splitCompact } from './segments.js';
 import type { JwtHeader, JwtPayload, VerificationKey } from './types.js';
 
 /** Options of {@link verifyJwt}. */
@@ -47,6 +47,18 @@ function normalizeTyp(typ: string): string {
   return lower.startsWith('application/') ? lower.slice(12) : lower;
 }
 
+/** Callers pass the same `typ` on every call: remember the last one normalised. */
+let lastTyp = '';
+let lastExpectedTyp = '';
+
+function expectedTypOf(typ: string): string {
+  if (typ !== lastTyp) {
+    lastExpectedTyp = normalizeTyp(typ);
+    lastTyp = typ;
+  }
+  return lastExpectedTyp;
+}
+
 /** A header that passed the option-independent checks, with its `typ` normalised once. */
 interface CheckedHeader {
   header: JwtHeader;
@@ -81,8 +93,8 @@ function checkHeader(header: Record<string, unknown>): CheckedHeader {
   return { header: Object.freeze(header) as JwtHeader, typ: typeof header.typ === 'string' ? normalizeTyp(header.typ) : undefined };
 }
 
-function checkSignatureShape(signature: Buffer, alg: SigningAlg, expectedBytes: number): void {
-  if (signature.length !== expectedBytes) throw new TokenError('bad_signature', 'JWT signature has the wrong length');
+function checkSignatureShape(signature: Buffer, length: number, alg: SigningAlg): void {
+  if (length !== signature.length) throw new TokenError('bad_signature', 'JWT signature has the wrong length');
   if (alg === 'ES256') {
     // CVE-2022-21449: r = s = 0 "verified" in some ECDSA implementations; refuse it outright.
     let r = 0;
@@ -112,7 +124,7 @@ export function verifyJwt(token: string, options: VerifyJwtOptions): VerifiedJwt
   const [headerSegment, payloadSegment, signatureSegment] = splitCompact(token);
   const cached = headerCache.get(headerSegment);
   const checked = cached ?? checkHeader(decodeJsonSegment(headerSegment, 'header'));
-  const expectedTyp = normalizeTyp(options.typ);
+  const expectedTyp = expectedTypOf(options.typ);
   if (checked.typ !== expectedTyp && options.acceptTyp?.(checked.typ) !== true) throw new TokenError('wrong_typ', `JWT "typ" is not ${expectedTyp}`, { claim: 'typ' });
   const header = checked.header;
 
@@ -126,17 +138,22 @@ export function verifyJwt(token: string, options: VerifyJwtOptions): VerifiedJwt
   }
   const facts = keyFacts(key.key, key.alg);
 
-  const signature = decodeSegment(signatureSegment, 'JWT signature');
-  checkSignatureShape(signature, key.alg, facts.signatureBytes);
-  // All segments passed the base64url check, so the signing input is ASCII (RFC 7515 §5.2 step 8).
-  const input = Buffer.from(token.slice(0, headerSegment.length + 1 + payloadSegment.length), 'latin1');
-  const valid =
-    key.alg === 'EdDSA'
-      ? verify(null, input, key.key, signature)
-      : key.alg === 'ES256'
-        ? verify('sha256', input, { key: key.key, dsaEncoding: 'ieee-p1363' }, signature)
-        : verify('sha256', input, key.key, signature);
-  if (!valid) throw new TokenError('bad_signature', 'JWT signature does not verify');
+  // Signature and signing input are decoded into buffers crypto.verify reads synchronously; no caller
+  // code (getKey) runs between these writes and the verify.
+  if (signatureSegment.length !== facts.signatureChars) {
+    decodeSegment(signatureSegment, 'JWT signature'); // garbage is `malformed` before it is the wrong length
+    throw new TokenError('bad_signature', 'JWT signature has the wrong length');
+  }
+  const signature = facts.signature;
+  checkSignatureShape(signature, decodeSegmentInto(signatureSegment, signature, 0, 'JWT signature'), key.alg);
+  // All segments are canonical base64url (the header's when first seen, then by identity), so the
+  // signing input is ASCII and Latin-1 writes its exact bytes (RFC 7515 §5.2 step 8).
+  const inputLength = headerSegment.length + 1 + payloadSegment.length;
+  const input = scratchFor(inputLength);
+  input.write(token, 0, inputLength, 'latin1');
+  if (!verify(facts.digest, input.subarray(0, inputLength), facts.verifyKey, signature)) {
+    throw new TokenError('bad_signature', 'JWT signature does not verify');
+  }
   if (cached === undefined) {
     if (headerCache.size >= HEADER_CACHE_MAX) headerCache.clear();
     headerCache.set(headerSegment, checked);
