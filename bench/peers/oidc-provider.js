@@ -1,7 +1,7 @@
 // The peer: node-oidc-provider 9.x configured like the Tessera benchmark setup, so the two are compared
 // on the same operations. In-memory adapter (its default), one confidential client using
 // client_secret_basic with the client_credentials grant, resource indicators (RFC 8707) with one JWT
-// resource (EdDSA, like Tessera's default signing key) and one opaque resource, introspection enabled.
+// resource (ES256, the same algorithm as Tessera's default access-token key) and one opaque resource, introspection enabled.
 //
 // Usage: node bench/peers/oidc-provider.js <port>   — prints "listening <url>" once ready.
 import { generateKeyPairSync } from 'node:crypto';
@@ -20,7 +20,7 @@ const privateJwk = (type, options, alg) => ({
 /** @param {typeof import('oidc-provider').default} Provider */
 export function createPeer(Provider, issuer) {
   const resources = {
-    [PEER_RESOURCES.jwt]: { accessTokenFormat: 'jwt', jwt: { sign: { alg: 'EdDSA' } } },
+    [PEER_RESOURCES.jwt]: { accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } } },
     [PEER_RESOURCES.opaque]: { accessTokenFormat: 'opaque' },
   };
   const provider = new Provider(issuer, {
@@ -35,8 +35,9 @@ export function createPeer(Provider, issuer) {
         scope: PEER_SCOPE,
       },
     ],
-    // EdDSA signs the JWT access tokens; RS256 is present because OIDC requires it for ID tokens.
-    jwks: { keys: [privateJwk('ed25519', {}, 'EdDSA'), privateJwk('rsa', { modulusLength: 2048 }, 'RS256')] },
+    // ES256 signs the JWT access tokens (same algorithm as Tessera, so signing costs the same on both);
+    // RS256 is present because OIDC requires it for ID tokens.
+    jwks: { keys: [privateJwk('ec', { namedCurve: 'P-256' }, 'ES256'), privateJwk('rsa', { modulusLength: 2048 }, 'RS256')] },
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },

@@ -24,6 +24,14 @@ export interface SqliteStorageOptions {
   /** How long a writer waits for another process's lock before failing with SQLITE_BUSY. Default 5000. */
   busyTimeoutMs?: number;
   /**
+   * WAL pages written before SQLite checkpoints them into the database file (`wal_autocheckpoint`).
+   * A checkpoint fsyncs, and better-sqlite3 runs it on the event loop inside whichever commit crosses
+   * the threshold; SQLite's default of 1000 pages (~4 MiB) meant a checkpoint every second or so under
+   * token issuance, each stalling every request in flight. Default 16384 (~64 MiB of WAL at most before
+   * a checkpoint; the file is truncated back to 64 MiB afterwards).
+   */
+  walAutocheckpointPages?: number;
+  /**
    * Serve `tokens.put`, `tokens.get` and `revocations.get` (called on every issuance and introspection)
    * from cached better-sqlite3 prepared statements instead of Kysely. Default true; `false` exists to
    * measure the difference.
@@ -49,6 +57,8 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
   raw.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
   raw.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
   raw.pragma('foreign_keys = ON');
+  raw.pragma(`wal_autocheckpoint = ${Math.max(0, Math.floor(options.walAutocheckpointPages ?? 16384))}`);
+  raw.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
 
   const batched = options.groupCommit ?? true;
