@@ -1,7 +1,7 @@
 // `npm run bench`: start each server as its own process pinned to core 0, drive it from this process
 // pinned to core 1, and print req/s, p50/p99 and peak RSS with ratios against the floor and the peer.
 //
-//   node bench/run.js [--duration 10] [--warmup 2] [--warmup-requests 5000] [--connections 32] [--rounds 1] [--only tessera] [--no-write]
+//   node bench/run.js [--duration 10] [--warmup 2] [--warmup-requests 5000] [--connections 32] [--rounds 1] [--only tessera] [--no-write] [--skip-guard]
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -26,15 +26,16 @@ try {
       rounds: { type: 'string', default: '1' },
       only: { type: 'string', multiple: true },
       'no-write': { type: 'boolean', default: false },
+      'skip-guard': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   }));
 } catch (err) {
-  console.error(`bench: ${err.message}\nusage: node bench/run.js [--duration S] [--warmup S] [--warmup-requests N] [--connections N] [--rounds N] [--only TEXT]… [--no-write]`);
+  console.error(`bench: ${err.message}\nusage: node bench/run.js [--duration S] [--warmup S] [--warmup-requests N] [--connections N] [--rounds N] [--only TEXT]… [--no-write] [--skip-guard]`);
   process.exit(2);
 }
 if (args.help) {
-  console.log('usage: node bench/run.js [--duration S] [--warmup S] [--warmup-requests N] [--connections N] [--rounds N] [--only TEXT]… [--no-write]');
+  console.log('usage: node bench/run.js [--duration S] [--warmup S] [--warmup-requests N] [--connections N] [--rounds N] [--only TEXT]… [--no-write] [--skip-guard]');
   process.exit(0);
 }
 
@@ -86,12 +87,39 @@ const results = combineRounds(rounds);
 const rows = ratios(results, goals);
 printTable(results, rows);
 
+// The guard (issue 4): in-process verification against raw node:crypto for each algorithm, and the
+// example API protected vs unprotected. Each runs as its own process (they pin themselves).
+const guard = args['skip-guard'] ? undefined : runGuardBenches();
+
 if (!args['no-write']) {
-  const record = { date: new Date().toISOString(), machine: { ...machine, loadavg1mAtEnd: Math.round(loadavg()[0] * 100) / 100 }, settings: { ...settings, pinned: hasTaskset }, results, ratios: rows };
+  const record = { date: new Date().toISOString(), machine: { ...machine, loadavg1mAtEnd: Math.round(loadavg()[0] * 100) / 100 }, settings: { ...settings, pinned: hasTaskset }, results, ratios: rows, guard };
   const dir = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   const stamp = record.date.replace(/[:]/g, '-').replace(/\..*/, '');
   writeFileSync(`${dir}${stamp}.json`, `${JSON.stringify(record, null, 2)}\n`);
   writeFileSync(`${dir}latest.json`, `${JSON.stringify(record, null, 2)}\n`);
   console.log(`bench: wrote bench/results/${stamp}.json and bench/results/latest.json`);
+}
+
+/** Run a bench script that prints one JSON line last (with --json); returns that object. */
+function runJsonScript(script, extra = []) {
+  const r = spawnSync(process.execPath, [fileURLToPath(new URL(script, import.meta.url)), '--json', ...extra], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = (r.stdout ?? '').trim().split('\n');
+  for (const line of lines.slice(0, -1)) console.log(`  ${line}`);
+  if (r.status !== 0) throw new Error(`${script} exited ${r.status}`);
+  return JSON.parse(lines.at(-1));
+}
+
+function runGuardBenches() {
+  console.log('\nbench: guard — in-process verification vs raw node:crypto verify (distinct tokens, result cache off)');
+  const verify = runJsonScript('./guard-verify.js');
+  console.log('bench: guard — example API protected vs unprotected (one token per client, reused: the guard caches verified tokens)');
+  const api = runJsonScript('../examples/protected-api/bench.js');
+  console.log('\nguard                       ratio   goal');
+  for (const r of verify.results) {
+    const ratio = r.ratio ?? r.guard / r.raw;
+    console.log(`verify ${r.alg.padEnd(6)} guard/raw      ${ratio.toFixed(2).padStart(5)}   ≥ 0.90: ${ratio >= 0.9 ? 'met' : 'NOT met'}`);
+  }
+  console.log(`example API protected/unprotected ${api.ratio.toFixed(2).padStart(5)}   ≥ 0.70: ${api.ratio >= 0.7 ? 'met' : 'NOT met'}`);
+  return { verify, api };
 }

@@ -21,6 +21,7 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '32' },
     alg: { type: 'string', default: 'ES256' },
     rounds: { type: 'string', default: '3' },
+    json: { type: 'boolean', default: false },
   },
 });
 const AUDIENCE = 'https://reports.example.com';
@@ -84,3 +85,6 @@ console.log(`example API, ${alg} JWT, ${args.connections} connections, ${args.se
 console.log(`ratios: ${pairs.map((p) => p.ratio.toFixed(3)).join(' ')}`);
 console.log(`unprotected ${unprotected.rps} req/s (p99 ${unprotected.p99} ms)`);
 console.log(`protected   ${guarded.rps} req/s (p99 ${guarded.p99} ms)  ratio ${ratio.toFixed(3)} ${ratio >= 0.7 ? 'ok' : 'BELOW TARGET'} (target ≥ 0.70)`);
+if (args.json) {
+  console.log(JSON.stringify({ bench: 'protected-api', alg, target: 0.7, unprotected, protected: guarded, ratio, ratios: pairs.map((p) => p.ratio) }));
+}
