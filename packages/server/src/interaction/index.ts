@@ -6,7 +6,6 @@ export { passwordStep, totpStep, type LoginDeps, type LoginOutcome, type Passwor
 export * from './pages/index.js';
 export { encodeQr, QrCapacityError, type QrCode } from './qr/encode.js';
 export { qrToSvg } from './qr/svg.js';
-export { createMemoryThrottleStore } from './throttle-memory.js';
 export {
   createLoginThrottle,
   DEFAULT_THROTTLE_POLICY,

@@ -7,7 +7,10 @@ import { createTotpEnrolment } from '../../src/accounts/totp-enrolment.js';
 import { hotp, totpStep as stepAt } from '../../src/accounts/totp.js';
 import { passwordStep, totpStep, type LoginDeps } from '../../src/interaction/login-attempt.js';
 import { createLoginThrottle } from '../../src/interaction/throttle.js';
-import { createMemoryThrottleStore } from '../../src/interaction/throttle-memory.js';
+import { createMemoryStorage } from '@tessera/store';
+
+/** The store package's in-memory login throttle: the one implementation of the contract for tests. */
+const createMemoryThrottleStore = () => createMemoryStorage().loginThrottle;
 import { memoryUserStore } from '../accounts/memory-users.js';
 
 describe('login steps with brute-force protection', () => {

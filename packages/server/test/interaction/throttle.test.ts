@@ -1,6 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createLoginThrottle, DEFAULT_THROTTLE_POLICY, ipKey, type LoginAttempt, type LoginThrottle } from '../../src/interaction/throttle.js';
-import { createMemoryThrottleStore } from '../../src/interaction/throttle-memory.js';
+import { createMemoryStorage } from '@tessera/store';
+
+/** The store package's in-memory login throttle: the one implementation of the contract for tests. */
+const createMemoryThrottleStore = () => createMemoryStorage().loginThrottle;
 
 describe('login brute-force protection', () => {
   let clock: Date;
