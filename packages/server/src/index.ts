@@ -23,3 +23,4 @@ export { builtinGrants, clientCredentials, defineGrant, type Grant, type GrantDe
 export type { ClientAuthenticator, ClientAuthInput, PresentedCredentials } from './client-auth/index.js';
 export { PATHS } from './endpoints/discovery.js';
 export { KeyManager, type KeyListing, type KeyManagerOptions } from './keys/index.js';
+export { StorageUnavailableError, markStorageFailures } from './storage/unavailable.js';

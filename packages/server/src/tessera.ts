@@ -17,6 +17,7 @@ import { builtinGrants, type Grant } from './grants/index.js';
 import { createApp } from './http/app.js';
 import { createLogger } from './http/logger.js';
 import { registerPostEndpoint } from './http/routes.js';
+import { markStorageFailures } from './storage/unavailable.js';
 import { KeyManager } from './keys/index.js';
 import { startPruning } from './maintenance/prune.js';
 import { createAccessTokenIssuer } from './tokens/access-token.js';
@@ -76,6 +77,8 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
   try {
     if (storage.kind === 'memory') logger.warn('memory storage: every client, key and token is lost on exit (dev/test only)');
     await storage.migrate();
+    // What the endpoints use: the same storage, its failures marked so they answer 503, not 500.
+    const served = markStorageFailures(storage);
 
     const keys = new KeyManager({
       store: storage.keys,
@@ -95,8 +98,8 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
 
     const cacheMs = config.operations.clientCacheTtl * 1000;
     const cacheOptions = { ttlMs: cacheMs, negativeTtlMs: Math.min(cacheMs, 1000), now };
-    const clients = new TtlCache<ClientRecord>({ ...cacheOptions, load: (id) => storage.clients.get(id) });
-    const resources = new TtlCache<ResourceRecord>({ ...cacheOptions, load: (id) => storage.resources.get(id) });
+    const clients = new TtlCache<ClientRecord>({ ...cacheOptions, load: (id) => served.clients.get(id) });
+    const resources = new TtlCache<ResourceRecord>({ ...cacheOptions, load: (id) => served.resources.get(id) });
 
     const grants = options.grants ?? builtinGrants;
     const admin = createAdmin(storage, {
@@ -106,13 +109,13 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
       onChange: (kind, id) => (kind === 'client' ? clients : resources).invalidate(id),
     });
 
-    const clientAuth = createClientAuthentications({ lookup: (id) => clients.get(id), issuer: config.issuer, replay: storage.replay, now });
-    const find = createTokenInspector({ issuer: config.issuer, keys, tokens: storage.tokens, revocations: storage.revocations, now });
+    const clientAuth = createClientAuthentications({ lookup: (id) => clients.get(id), issuer: config.issuer, replay: served.replay, now });
+    const find = createTokenInspector({ issuer: config.issuer, keys, tokens: served.tokens, revocations: served.revocations, now });
     const issueAccessToken = createAccessTokenIssuer({
       issuer: config.issuer,
       alg: config.keys.accessTokenAlg,
       keys,
-      tokens: storage.tokens,
+      tokens: served.tokens,
       now,
     });
 
@@ -131,7 +134,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     registerPostEndpoint(app, introspectionEndpoint({ path: PATHS.introspection, issuer: config.issuer, authenticate: clientAuth.introspection, find }));
     registerPostEndpoint(
       app,
-      revocationEndpoint({ path: PATHS.revocation, authenticate: clientAuth.revocation, find, tokens: storage.tokens, revocations: storage.revocations, now }),
+      revocationEndpoint({ path: PATHS.revocation, authenticate: clientAuth.revocation, find, tokens: served.tokens, revocations: served.revocations, now }),
     );
 
     stopTimers.push(startPruning({ storage, intervalMs: config.operations.pruneInterval * 1000, now, log: logger }));

@@ -39,6 +39,32 @@ describe('logs', () => {
   });
 
   it('log an unexpected failure with its cause and request id, and send the client only server_error', async () => {
+    // A bug (here: the signer throws) is a 500; a storage outage is a 503 (next test).
+    const keys = f.tessera.keys as unknown as { signer: unknown };
+    const original = keys.signer;
+    keys.signer = () => {
+      throw new Error('signer exploded at /var/lib/secret-path');
+    };
+    try {
+      const res = await f.tessera.app.inject({
+        method: 'POST',
+        url: '/token',
+        headers: { 'content-type': FORM, authorization: f.basic(f.client.id, f.client.secret) },
+        payload: form({ grant_type: 'client_credentials', resource: JWT_API }),
+      });
+      expect(res.statusCode).toBe(500);
+      expect(res.json()).toEqual({ error: 'server_error', error_description: 'the server encountered an unexpected condition' });
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.body).not.toContain('exploded');
+    } finally {
+      keys.signer = original;
+    }
+    const line = f.logs.text().split('\n').find((l) => l.includes('signer exploded'));
+    expect(line).toBeDefined();
+    expect(JSON.parse(line!)).toMatchObject({ level: 50, reqId: expect.any(String), msg: 'request failed' });
+  });
+
+  it('log a storage outage with its cause and request id, and send the client only temporarily_unavailable', async () => {
     const original = f.storage.tokens.get;
     f.storage.tokens.get = () => Promise.reject(new Error('database exploded at /var/lib/secret-path'));
     try {
@@ -48,9 +74,8 @@ describe('logs', () => {
         headers: { 'content-type': FORM, authorization: f.basic(f.client.id, f.client.secret) },
         payload: form({ token: 'tat_' + 'C'.repeat(43) }),
       });
-      expect(res.statusCode).toBe(500);
-      expect(res.json()).toEqual({ error: 'server_error', error_description: 'the server encountered an unexpected condition' });
-      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.statusCode).toBe(503);
+      expect(res.json().error).toBe('temporarily_unavailable');
       expect(res.body).not.toContain('exploded');
     } finally {
       f.storage.tokens.get = original;

@@ -6,8 +6,10 @@ import {
   OAuthError,
   payloadTooLarge,
   serverError,
+  temporarilyUnavailable,
   unsupportedMediaType,
 } from '../errors.js';
+import { StorageUnavailableError } from '../storage/unavailable.js';
 import { NO_STORE_CORS } from './headers.js';
 
 /**
@@ -16,6 +18,13 @@ import { NO_STORE_CORS } from './headers.js';
  */
 export function toOAuthError(error: unknown): OAuthError {
   if (error instanceof OAuthError) return error;
+  if (error instanceof StorageUnavailableError) {
+    return temporarilyUnavailable('the service is temporarily unavailable, retry later', {
+      detail: error.operation,
+      cause: error,
+      headers: { 'retry-after': '5' },
+    });
+  }
   const fastify = error as Partial<FastifyError>;
   switch (fastify.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
