@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryStorage } from '@tessera/store';
 import { hashSecret } from '@tessera/token';
-import { AdminError, createAdmin } from '../src/index.js';
-import { JWT_API, T0 } from './helpers.js';
+import { createAdmin } from '../src/index.js';
+import { JWT_API, rejection, T0 } from './helpers.js';
 
 function admin() {
   const storage = createMemoryStorage();
@@ -11,15 +11,6 @@ function admin() {
   return { storage, api, changes };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(AdminError);
-    return (error as Error).message;
-  }
-  throw new Error('expected an AdminError');
-}
 
 describe('admin: clients', () => {
   it('generates a 256-bit secret, returns it once and stores only its SHA-256 (C-56)', async () => {

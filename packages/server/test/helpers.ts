@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { createMemoryStorage, type Storage } from '@tessera/store';
-import { createTessera, type Tessera } from '../src/index.js';
+import { expect } from 'vitest';
+import { AdminError, createTessera, type Tessera } from '../src/index.js';
 
 export const ISSUER = 'http://localhost:3000';
 export const JWT_API = 'https://api.example.com';
@@ -91,4 +92,15 @@ export const FORM = 'application/x-www-form-urlencoded';
 export function form(pairs: [string, string][] | Record<string, string>): string {
   const entries = Array.isArray(pairs) ? pairs : Object.entries(pairs);
   return entries.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+}
+
+/** The message of the AdminError a promise rejects with; fails the test if it resolves or throws anything else. */
+export async function rejection(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(AdminError);
+    return (error as Error).message;
+  }
+  throw new Error('expected an AdminError');
 }

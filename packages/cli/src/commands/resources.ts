@@ -1,5 +1,6 @@
 import { JSON_FLAG, parse, STORAGE_FLAGS, str, UsageError, words } from '../args.js';
 import { formatDuration, parseDuration } from '../duration.js';
+import type { ResourceRecord } from '@tessera/store';
 import type { Io } from '../io.js';
 import { serverApi } from '../lazy.js';
 import { json, table } from '../io.js';
@@ -52,16 +53,8 @@ async function create(argv: string[], io: Io): Promise<number> {
   return 0;
 }
 
-interface ResourceLike {
-  id: string;
-  name: string;
-  tokenFormat: 'jwt' | 'opaque';
-  accessTokenTtl: number;
-  scopes: string[];
-  createdAt: Date;
-}
 
-const view = (r: ResourceLike) => ({ id: r.id, name: r.name, format: r.tokenFormat, ttl: r.accessTokenTtl, scopes: r.scopes, created_at: r.createdAt.toISOString() });
+const view = (r: ResourceRecord) => ({ id: r.id, name: r.name, format: r.tokenFormat, ttl: r.accessTokenTtl, scopes: r.scopes, created_at: r.createdAt.toISOString() });
 
 async function list(argv: string[], io: Io): Promise<number> {
   const { values } = parse(argv, { ...STORAGE_FLAGS, ...JSON_FLAG }, RESOURCES_USAGE);

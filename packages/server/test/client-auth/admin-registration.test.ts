@@ -1,8 +1,8 @@
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryStorage } from '@tessera/store';
-import { AdminError, createAdmin, type CreateClientInput, type CreateClientWithoutSecretInput } from '../../src/index.js';
-import { T0 } from '../helpers.js';
+import { createAdmin, type CreateClientInput, type CreateClientWithoutSecretInput } from '../../src/index.js';
+import { rejection, T0 } from '../helpers.js';
 
 let es: JWK;
 let ed: JWK;
@@ -20,15 +20,6 @@ function admin() {
   return { storage, api: createAdmin(storage, { now: () => T0 }) };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(AdminError);
-    return (error as Error).message;
-  }
-  throw new Error('expected an AdminError');
-}
 
 const keyClient = (jwks: unknown): CreateClientWithoutSecretInput => ({ name: 'k', authMethod: 'private_key_jwt', jwks: jwks as { keys: Record<string, unknown>[] } });
 
