@@ -13,7 +13,7 @@ import { introspectionEndpoint } from './endpoints/introspect.js';
 import { registerJwks } from './endpoints/jwks.js';
 import { revocationEndpoint } from './endpoints/revoke.js';
 import { tokenEndpoint } from './endpoints/token/index.js';
-import { builtinGrants, type Grant } from './grants/index.js';
+import { allowAllAccess, builtinGrants, type Grant } from './grants/index.js';
 import { createApp } from './http/app.js';
 import { createLogger } from './http/logger.js';
 import { registerPostEndpoint } from './http/routes.js';
@@ -129,7 +129,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     registerHealth(app, { storage, keys, alg: config.keys.accessTokenAlg });
     registerPostEndpoint(
       app,
-      tokenEndpoint({ path: PATHS.token, grants, authenticate: clientAuth.token, grantDeps: { lookupResource: (id) => resources.get(id), issueAccessToken } }),
+      tokenEndpoint({ path: PATHS.token, grants, authenticate: clientAuth.token, grantDeps: { lookupResource: (id) => resources.get(id), issueAccessToken, checkAccess: allowAllAccess } }),
     );
     registerPostEndpoint(app, introspectionEndpoint({ path: PATHS.introspection, issuer: config.issuer, authenticate: clientAuth.introspection, find }));
     registerPostEndpoint(

@@ -1,7 +1,7 @@
 import type { ClientRecord, ResourceRecord } from '@tessera/store';
 import type { FormParams } from '../http/form.js';
 import type { IssuedAccessToken } from '../tokens/access-token.js';
-import { defineGrant, type GrantDeps, type TokenResponse } from './define.js';
+import { defineGrant, type GrantDeps, type SenderBinding, type TokenResponse } from './define.js';
 import { requireResource, selectResourceId } from './resource.js';
 import { grantScope } from './scope.js';
 
@@ -13,21 +13,28 @@ export const clientCredentials = defineGrant({
   grantType: 'client_credentials',
   parameters: ['scope', 'resource'],
   repeatable: ['resource'],
-  handle({ params, client }, deps) {
+  handle({ params, client, binding }, deps) {
     const resource = deps.lookupResource(selectResourceId(params, client));
-    if (resource instanceof Promise) return resource.then((loaded) => issue(params, client, loaded, deps));
-    return issue(params, client, resource, deps);
+    if (resource instanceof Promise) return resource.then((loaded) => issue(params, client, binding, loaded, deps));
+    return issue(params, client, binding, resource, deps);
   },
 });
 
 function issue(
   params: FormParams,
   client: ClientRecord,
+  binding: SenderBinding | null,
   found: ResourceRecord | undefined,
   deps: GrantDeps,
 ): TokenResponse | Promise<TokenResponse> {
   const resource = requireResource(found);
   const scope = grantScope(params.get('scope'), client, resource);
+  const allowed = deps.checkAccess({ action: 'token', grantType: 'client_credentials', client, userId: null, audience: [resource.id], scope, acr: null, binding });
+  if (allowed instanceof Promise) return allowed.then(() => mint(client, resource, scope, deps));
+  return mint(client, resource, scope, deps);
+}
+
+function mint(client: ClientRecord, resource: ResourceRecord, scope: readonly string[], deps: GrantDeps): TokenResponse | Promise<TokenResponse> {
   const token = deps.issueAccessToken({ client, subject: client.clientId, resource, scope });
   return token instanceof Promise ? token.then(toResponse) : toResponse(token);
 }

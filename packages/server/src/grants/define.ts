@@ -1,11 +1,13 @@
 import type { ClientRecord, ResourceRecord } from '@tessera/store';
 import type { FormParams } from '../http/form.js';
+import type { OAuthError } from '../errors.js';
 import type { IssueAccessToken } from '../tokens/access-token.js';
 
 /** The successful token response (RFC 6749 §5.1), in wire form. */
 export interface TokenResponse {
   access_token: string;
-  token_type: 'Bearer';
+  /** `DPoP` when the access token is bound to a DPoP key (RFC 9449 §5). */
+  token_type: 'Bearer' | 'DPoP';
   expires_in: number;
   scope?: string;
   refresh_token?: string;
@@ -17,7 +19,41 @@ export interface GrantRequest {
   params: FormParams;
   /** The authenticated client. */
   client: ClientRecord;
+  /** The key a valid DPoP proof on this request proved (RFC 9449), or `null` without a proof. */
+  binding: SenderBinding | null;
 }
+
+/** RFC 9449: the key a DPoP proof at /token proved possession of; set by the DPoP step before the grant runs. */
+export interface SenderBinding {
+  /** RFC 7638 thumbprint of the proof's public key; it becomes `cnf.jkt` in the tokens issued. */
+  readonly jkt: string;
+  /** The registered device this key belongs to, if any; the tokens then carry the device id. */
+  readonly deviceId: string | null;
+}
+
+/**
+ * One access question, asked before any token is issued and at the authorization endpoint: may this
+ * user (or the client itself), through this client, have these scopes for these audiences, from this
+ * device? Answered by the access policy (Cedar); the default allows everything.
+ */
+export interface AccessQuestion {
+  readonly action: 'authorize' | 'token';
+  readonly grantType: string;
+  readonly client: ClientRecord;
+  /** The resource owner; `null` for client_credentials, where the client is the principal. */
+  readonly userId: string | null;
+  readonly audience: readonly string[];
+  readonly scope: readonly string[];
+  /** `acr` of the sign-in the grant stems from, if any. */
+  readonly acr: string | null;
+  readonly binding: SenderBinding | null;
+}
+
+/** Returns when access is allowed; throws an `access_denied` {@link OAuthError} carrying a stable reason code when not. */
+export type CheckAccess = (question: AccessQuestion) => void | Promise<void>;
+
+/** The access check of a server without an access policy. */
+export const allowAllAccess: CheckAccess = () => undefined;
 
 /** Resolves a resource (RFC 8707) by its identifier; synchronous on a cache hit. */
 export type ResourceLookup = (id: string) => ResourceRecord | undefined | Promise<ResourceRecord | undefined>;
@@ -29,6 +65,8 @@ export type ResourceLookup = (id: string) => ResourceRecord | undefined | Promis
 export interface GrantDeps {
   lookupResource: ResourceLookup;
   issueAccessToken: IssueAccessToken;
+  /** Asked by every grant before it issues anything. */
+  checkAccess: CheckAccess;
 }
 
 /** A grant type: a registered unit with a fixed shape (STYLE A2). */

@@ -2,8 +2,8 @@ import { clientCredentials } from './client-credentials.js';
 import type { Grant } from './define.js';
 
 export { clientCredentials } from './client-credentials.js';
-export { defineGrant } from './define.js';
-export type { Grant, GrantDeps, GrantRequest, ResourceLookup, TokenResponse } from './define.js';
+export { allowAllAccess, defineGrant } from './define.js';
+export type { AccessQuestion, CheckAccess, Grant, GrantDeps, GrantRequest, ResourceLookup, SenderBinding, TokenResponse } from './define.js';
 export { grantScope, isScopeToken } from './scope.js';
 export { isResourceIndicator, selectResourceId } from './resource.js';
 

@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { invalidRequest, unauthorizedClient, unsupportedGrantType } from '../../errors.js';
 import type { AuthenticateClient } from '../../client-auth/index.js';
-import type { Grant, GrantDeps, TokenResponse } from '../../grants/index.js';
+import type { Grant, GrantDeps, SenderBinding, TokenResponse } from '../../grants/index.js';
 import { JSON_NO_STORE_CORS } from '../../http/headers.js';
 import type { PostEndpoint } from '../../http/routes.js';
 import { authenticateClientStep, callerOf, rejectCredentialsInQuery, type EndpointContext } from '../context.js';
@@ -9,6 +9,8 @@ import type { Step } from '../steps.js';
 
 export interface TokenContext extends EndpointContext {
   grant?: Grant;
+  /** Set by the DPoP step when the request carries a valid proof (RFC 9449 §5). */
+  binding?: SenderBinding;
   response?: TokenResponse;
 }
 
@@ -34,7 +36,7 @@ function checkGrantAllowed(ctx: TokenContext): void {
 
 function runGrant(deps: GrantDeps): Step<TokenContext> {
   return function runGrant(ctx) {
-    const response = ctx.grant!.handle({ params: ctx.params, client: callerOf(ctx) }, deps);
+    const response = ctx.grant!.handle({ params: ctx.params, client: callerOf(ctx), binding: ctx.binding ?? null }, deps);
     if (response instanceof Promise) {
       return response.then((value) => {
         ctx.response = value;
