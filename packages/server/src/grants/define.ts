@@ -1,6 +1,5 @@
 import type { ClientRecord, ResourceRecord } from '@tessera/store';
 import type { FormParams } from '../http/form.js';
-import type { OAuthError } from '../errors.js';
 import type { IssueAccessToken } from '../tokens/access-token.js';
 
 /** The successful token response (RFC 6749 §5.1), in wire form. */
@@ -49,7 +48,7 @@ export interface AccessQuestion {
   readonly binding: SenderBinding | null;
 }
 
-/** Returns when access is allowed; throws an `access_denied` {@link OAuthError} carrying a stable reason code when not. */
+/** Returns when access is allowed; throws an `access_denied` OAuthError carrying a stable reason code when not. */
 export type CheckAccess = (question: AccessQuestion) => void | Promise<void>;
 
 /** The access check of a server without an access policy. */
