@@ -24,3 +24,4 @@ export type { ClientAuthenticator, ClientAuthInput, PresentedCredentials } from 
 export { PATHS } from './endpoints/discovery.js';
 export { KeyManager, type KeyListing, type KeyManagerOptions } from './keys/index.js';
 export { StorageUnavailableError, markStorageFailures } from './storage/unavailable.js';
+export { createEventBus, type EventBus, type ServerEventListener, type ServerEventName, type ServerEvents } from './events/bus.js';

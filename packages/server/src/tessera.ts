@@ -14,6 +14,7 @@ import { registerJwks } from './endpoints/jwks.js';
 import { revocationEndpoint } from './endpoints/revoke.js';
 import { tokenEndpoint } from './endpoints/token/index.js';
 import { allowAllAccess, builtinGrants, type Grant } from './grants/index.js';
+import { createEventBus, type EventBus } from './events/bus.js';
 import { createApp } from './http/app.js';
 import { createLogger } from './http/logger.js';
 import { registerPostEndpoint } from './http/routes.js';
@@ -53,6 +54,8 @@ export interface Tessera {
   readonly keys: KeyManager;
   /** Client and resource management; changes are visible to this server at once. */
   readonly admin: Admin;
+  /** In-process events (compliance changes, disabled users, ended sessions) that features react to. */
+  readonly events: EventBus;
   /** The validated configuration, without the master key (it stays inside the key manager). */
   readonly config: PublicConfig;
   /** Start listening on `config.server.host:port`; resolves to the base URL actually bound. */
@@ -79,6 +82,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     await storage.migrate();
     // What the endpoints use: the same storage, its failures marked so they answer 503, not 500.
     const served = markStorageFailures(storage);
+    const events = createEventBus((name, error) => logger.error({ err: error, event: name }, 'event listener failed'));
 
     const keys = new KeyManager({
       store: storage.keys,
@@ -148,6 +152,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
       storage,
       keys,
       admin,
+      events,
       config: { ...config, keys: publicKeys },
       async listen() {
         await app.listen({ host: config.server.host, port: config.server.port });
