@@ -4,6 +4,7 @@ import { operationsSchema } from './operations.js';
 import { issuerSchema, serverSchema } from './server.js';
 import { storeSchema } from './store.js';
 import { ttlSchema } from './ttl.js';
+import { tokensSchema } from './tokens.js';
 
 export { parseDuration } from './duration.js';
 export type { KeysConfig } from './keys.js';
@@ -11,6 +12,7 @@ export type { OperationsConfig } from './operations.js';
 export type { ServerConfig } from './server.js';
 export type { StoreConfig } from './store.js';
 export type { TtlConfig } from './ttl.js';
+export type { TokensConfig } from './tokens.js';
 
 /**
  * The whole configuration: one schema holding types, defaults, validation and documentation
@@ -24,6 +26,7 @@ export const configSchema = z
     store: storeSchema,
     keys: keysSchema,
     ttl: ttlSchema,
+    tokens: tokensSchema,
     operations: operationsSchema,
   })
   .superRefine((config, ctx) => {
