@@ -81,6 +81,12 @@ export const unsupportedGrantType = factory('unsupported_grant_type', 400, 'the 
 export const invalidScope = factory('invalid_scope', 400, 'the requested scope is invalid or exceeds what is allowed');
 export const invalidTarget = factory('invalid_target', 400, 'the requested resource is invalid or not allowed');
 export const accessDenied = factory('access_denied', 403, 'access denied');
+/** RFC 8628 §3.5 device-flow poll answers (400, RFC 6749 §5.2 shape). */
+export const authorizationPending = factory('authorization_pending', 400, 'the user has not yet completed the authorization');
+export const slowDown = factory('slow_down', 400, 'polling too fast; add 5 seconds to the interval');
+export const expiredToken = factory('expired_token', 400, 'the device_code has expired');
+/** RFC 8628 §3.5 `access_denied` at the token endpoint: 400 like every §5.2 error, unlike {@link accessDenied}. */
+export const deviceAccessDenied = factory('access_denied', 400, 'the user denied the authorization request');
 export const unsupportedTokenType = factory('unsupported_token_type', 400, 'the token type is not supported');
 export const invalidToken = factory('invalid_token', 401, 'the access token is invalid');
 /** Transport-level refusals keep the RFC 6749 §5.2 body (`invalid_request`) with the precise HTTP status. */
