@@ -1,11 +1,18 @@
 import type { z } from 'zod';
 
+/** One problem of a rejected admin request; `code` is a stable machine-readable reason where there is one (`username_taken`). */
+export interface AdminIssue {
+  path: string;
+  message: string;
+  code?: string;
+}
+
 /** A rejected admin request: `message` lists every problem; `issues` has them one by one. */
 export class AdminError extends Error {
   override readonly name = 'AdminError';
   constructor(
     message: string,
-    readonly issues: { path: string; message: string }[] = [{ path: '', message }],
+    readonly issues: AdminIssue[] = [{ path: '', message }],
   ) {
     super(message);
   }

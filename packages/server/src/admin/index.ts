@@ -3,6 +3,7 @@ import { ConflictError, type ClientRecord, type ResourceRecord, type Storage } f
 import { hashSecret, mintOpaque } from '@tessera/token';
 import { builtinGrants } from '../grants/index.js';
 import { AdminError } from './errors.js';
+import { createUserAdmin, type UserAdmin, type UserAdminOptions } from './users.js';
 import {
   clientInputSchema,
   resourceInputSchema,
@@ -11,8 +12,9 @@ import {
   type CreateResourceInput,
 } from './schemas.js';
 
-export { AdminError } from './errors.js';
-export type { CreateClientInput, CreateClientWithoutSecretInput, CreateResourceInput } from './schemas.js';
+export { AdminError, type AdminIssue } from './errors.js';
+export { ID_TOKEN_ALGS, type CreateClientInput, type CreateClientWithoutSecretInput, type CreateResourceInput, type OidcClientMetadata } from './schemas.js';
+export { createUserAdmin, viewUser, type CreateUserAdminInput, type Revoked, type UserAdmin, type UserAdminOptions, type UserView } from './users.js';
 
 /** Options of {@link createAdmin}. All optional; the defaults match the server's. */
 export interface AdminOptions {
@@ -24,6 +26,8 @@ export interface AdminOptions {
   grantTypes?: readonly string[];
   /** Told after every change, so a running server can drop cached records at once. */
   onChange?: (kind: 'client' | 'resource', id: string) => void;
+  /** User management: argon2 hasher, password policy, master key (for TOTP) and the event bus. */
+  accounts?: Omit<UserAdminOptions, 'now'>;
 }
 
 /** A new client and its secret; the secret is returned here once and never again. */
@@ -50,6 +54,8 @@ export interface Admin {
   createResource(input: CreateResourceInput): Promise<ResourceRecord>;
   listResources(): Promise<ResourceRecord[]>;
   deleteResource(id: string): Promise<boolean>;
+  /** The people who sign in: create, disable (revoking sessions and tokens), passwords, groups, TOTP. */
+  readonly users: UserAdmin;
 }
 
 /**
@@ -58,7 +64,7 @@ export interface Admin {
  * {@link AdminError}.
  */
 export function createAdmin(
-  storage: Pick<Storage, 'clients' | 'resources'>,
+  storage: Pick<Storage, 'clients' | 'resources' | 'users' | 'sessions' | 'tokens'>,
   options: AdminOptions = {},
 ): Admin {
   const now = options.now ?? Date.now;
@@ -100,7 +106,7 @@ export function createAdmin(
       resources: [...new Set(spec.resources)],
       redirectUris: spec.redirectUris,
       jwks: spec.jwks === undefined ? null : structuredClone(spec.jwks),
-      metadata: {},
+      metadata: structuredClone(spec.metadata),
       disabled: false,
       createdAt: at,
       updatedAt: at,
@@ -110,7 +116,12 @@ export function createAdmin(
     return secret === undefined ? client : { client, clientSecret: secret.value };
   }
 
+  // Built on first use: the argon2 hasher it creates costs a hash, which client-only callers need not pay.
+  let users: UserAdmin | undefined;
   return {
+    get users() {
+      return (users ??= createUserAdmin(storage, { ...options.accounts, now }));
+    },
     createClient: (input) => register(input, true) as Promise<CreatedClient>,
     createClientWithoutSecret: (input) => register(input, false) as Promise<ClientRecord>,
 

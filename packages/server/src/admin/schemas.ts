@@ -24,20 +24,63 @@ const resourceIndicator = z
   .string()
   .refine(isResourceIndicator, { message: 'must be an absolute URI without a fragment (RFC 8707 §2)' });
 
-/** A redirect URI: absolute, no fragment (RFC 6749 §3.1.2); http only for loopback (RFC 9700 §2.6, RFC 8252 §7.3). */
-const redirectUri = z.string().superRefine((value, ctx) => {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    ctx.addIssue({ code: 'custom', message: `"${value}" is not an absolute URI` });
-    return;
-  }
-  if (url.hash || value.includes('#')) ctx.addIssue({ code: 'custom', message: `"${value}" must not contain a fragment (RFC 6749 §3.1.2)` });
-  if (url.protocol === 'http:' && !['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname)) {
-    ctx.addIssue({ code: 'custom', message: `"${value}" must use https (http only for loopback, RFC 9700 §2.6)` });
-  }
+/**
+ * A URI the server sends the browser or a request to: absolute, no fragment (RFC 6749 §3.1.2), and
+ * https — plain http only for a loopback IP literal, where a native app listens (RFC 8252 §7.3; RFC 9700
+ * §2.6 allows no other http). `localhost` is refused: RFC 8252 §8.3 calls it NOT RECOMMENDED because
+ * the name may resolve off the machine. Custom schemes (`com.example.app:/cb`, RFC 8252 §7.1) pass.
+ */
+const clientUri = (what: string) =>
+  z.string().superRefine((value, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `${what} "${value}" is not an absolute URI` });
+      return;
+    }
+    if (url.hash || value.includes('#')) ctx.addIssue({ code: 'custom', message: `${what} "${value}" must not contain a fragment (RFC 6749 §3.1.2)` });
+    if (url.protocol === 'http:' && !['127.0.0.1', '[::1]'].includes(url.hostname)) {
+      ctx.addIssue({ code: 'custom', message: `${what} "${value}" must use https (http only for loopback 127.0.0.1 or [::1], RFC 9700 §2.6, RFC 8252 §7.3)` });
+    }
+    if (/^(javascript|data|file|vbscript):$/i.test(url.protocol)) {
+      ctx.addIssue({ code: 'custom', message: `${what} "${value}" uses a scheme that cannot be a redirect target` });
+    }
+  });
+
+const redirectUri = clientUri('redirect URI');
+
+/** Back-channel logout URI: the OP posts to it directly, so it must be http(s) (OIDC Back-Channel Logout 1.0 §2.2). */
+const backchannelLogoutUri = clientUri('backchannel_logout_uri').refine((value) => /^https?:/i.test(value), {
+  message: 'backchannel_logout_uri must be an https URI (http only for loopback)',
 });
+
+/** ID-token algorithms a client may ask for (OIDC Registration `id_token_signed_response_alg`); RS256 is the default. */
+export const ID_TOKEN_ALGS = ['RS256', 'ES256', 'EdDSA'] as const;
+
+/**
+ * OpenID Connect client metadata, stored under these exact names in `ClientRecord.metadata`, which is
+ * where the authorization, logout and token code reads them.
+ */
+export const oidcMetadataSchema = z
+  .object({
+    /** OIDC RP-Initiated Logout 1.0 §3.1: exact-match targets of `post_logout_redirect_uri`. */
+    post_logout_redirect_uris: z.array(redirectUri).max(50).optional(),
+    backchannel_logout_uri: backchannelLogoutUri.optional(),
+    /** OIDC Back-Channel Logout 1.0 §2.2: the logout token must carry `sid`. Default false. */
+    backchannel_logout_session_required: z.boolean().optional(),
+    id_token_signed_response_alg: z.enum(ID_TOKEN_ALGS).optional(),
+    /** RFC 9449 §5.2: access tokens for this client must be DPoP-bound. Default false. */
+    dpop_bound_access_tokens: z.boolean().optional(),
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    if (m.backchannel_logout_session_required !== undefined && m.backchannel_logout_uri === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['backchannel_logout_session_required'], message: 'needs backchannel_logout_uri' });
+    }
+  });
+
+export type OidcClientMetadata = z.output<typeof oidcMetadataSchema>;
 
 /** A client's public keys for `private_key_jwt` (RFC 7517 §5 JWK Set), each usable with one algorithm. */
 const clientJwks = z.custom<{ keys: Record<string, unknown>[] }>().superRefine((value, ctx) => {
@@ -67,6 +110,8 @@ export function clientInputSchema(knownGrantTypes: readonly string[]) {
       /** Required with (and only with) `private_key_jwt`. */
       jwks: clientJwks.optional(),
       redirectUris: z.array(redirectUri).max(50).default([]),
+      /** OpenID Connect registration metadata (logout URIs, ID-token algorithm, DPoP binding). */
+      metadata: oidcMetadataSchema.default({}),
     })
     .superRefine((spec, ctx) => {
       if (spec.authMethod === 'private_key_jwt' && spec.jwks === undefined) {
