@@ -111,6 +111,8 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
       ttl: config.ttl,
       grantTypes: grants.map((g) => g.grantType),
       onChange: (kind, id) => (kind === 'client' ? clients : resources).invalidate(id),
+      // Disabling a user or resetting a password here tells back-channel logout, CAE and SSF.
+      accounts: { masterKey, events },
     });
 
     const clientAuth = createClientAuthentications({ lookup: (id) => clients.get(id), issuer: config.issuer, replay: served.replay, now });
