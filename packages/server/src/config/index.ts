@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { accountsSchema } from '../accounts/config.js';
+import { interactionSchema } from '../interaction/config.js';
 import { keysSchema } from './keys.js';
 import { operationsSchema } from './operations.js';
 import { issuerSchema, serverSchema } from './server.js';
@@ -12,6 +14,8 @@ export type { OperationsConfig } from './operations.js';
 export type { ServerConfig } from './server.js';
 export type { StoreConfig } from './store.js';
 export type { TtlConfig } from './ttl.js';
+export type { AccountsConfig } from '../accounts/config.js';
+export type { InteractionConfig } from '../interaction/config.js';
 export type { TokensConfig } from './tokens.js';
 
 /**
@@ -28,6 +32,8 @@ export const configSchema = z
     ttl: ttlSchema,
     tokens: tokensSchema,
     operations: operationsSchema,
+    accounts: accountsSchema,
+    interaction: interactionSchema,
   })
   .superRefine((config, ctx) => {
     // A resource server may cache the JWKS for max-age; a key must be visible that long before it
