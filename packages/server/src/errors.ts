@@ -89,6 +89,10 @@ export const expiredToken = factory('expired_token', 400, 'the device_code has e
 export const deviceAccessDenied = factory('access_denied', 400, 'the user denied the authorization request');
 export const unsupportedTokenType = factory('unsupported_token_type', 400, 'the token type is not supported');
 export const invalidToken = factory('invalid_token', 401, 'the access token is invalid');
+/** RFC 9449 §5, §7.1: the DPoP proof is missing, malformed, replayed or does not fit the request (400 at /token). */
+export const invalidDpopProof = factory('invalid_dpop_proof', 400, 'the DPoP proof is invalid');
+/** RFC 9449 §8: retry with a proof carrying the nonce from the `DPoP-Nonce` header (the caller adds it). */
+export const useDpopNonce = factory('use_dpop_nonce', 400, 'a DPoP proof with the server-provided nonce is required');
 /** Transport-level refusals keep the RFC 6749 §5.2 body (`invalid_request`) with the precise HTTP status. */
 export const methodNotAllowed = factory('invalid_request', 405, 'method not allowed');
 export const payloadTooLarge = factory('invalid_request', 413, 'the request body is too large');
