@@ -25,6 +25,8 @@ export type OAuthErrorCode =
   | 'consent_required'
   | 'interaction_required'
   | 'invalid_request_uri'
+  | 'request_not_supported'
+  | 'request_uri_not_supported'
   | 'invalid_request_object'
   | 'invalid_client_metadata'
   | 'invalid_redirect_uri'
