@@ -5,6 +5,7 @@
 export * from './errors.js';
 export { createTessera, type PublicConfig, type Tessera, type TesseraOptions } from './tessera.js';
 export { createAdmin, AdminError, type Admin, type AdminOptions, type CreatedClient, type CreateClientInput, type CreateClientWithoutSecretInput, type CreateResourceInput } from './admin/index.js';
+export { ID_TOKEN_ALGS, type AdminIssue, type OidcClientMetadata, type UserAdmin, type UserView, type CreateUserAdminInput, type Revoked } from './admin/index.js';
 export {
   configSchema,
   resolveConfig,
