@@ -4,6 +4,14 @@ export interface Io {
   err(text: string): void;
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
+  /** All of standard input as text (for secrets that must not be argv, e.g. `--password-stdin`). */
+  stdin?: () => Promise<string>;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 export const processIo: Io = {
@@ -11,6 +19,7 @@ export const processIo: Io = {
   err: (text) => process.stderr.write(`${text}\n`),
   env: process.env,
   cwd: process.cwd(),
+  stdin: readStdin,
 };
 
 /** A fixed-width text table: one header row, then rows; `–` for empty cells. */

@@ -1,11 +1,15 @@
 // The one file that knows how @tessera/server is assembled, so the commands stay about the command line.
 import { createAdmin, createTessera } from '@tessera/server';
-import type { Admin, TesseraConfigInput } from '@tessera/server';
+import type { Admin, TesseraConfigInput, UserAdmin } from '@tessera/server';
 import type { Storage } from '@tessera/store';
 import type { StartSettings } from './settings.js';
 
 /** The admin operations (clients, resources) over an open store, with the server's default bounds. */
 export const adminFor = (storage: Storage): Admin => createAdmin(storage);
+
+/** User management over an open store; TOTP operations need the master key that seals the secrets. */
+export const userAdminFor = (storage: Storage, masterKey?: Buffer): UserAdmin =>
+  createAdmin(storage, { accounts: masterKey === undefined ? {} : { masterKey } }).users;
 
 function configInput(s: StartSettings, masterKey: Buffer, logLevel = s.logLevel): TesseraConfigInput {
   return {
