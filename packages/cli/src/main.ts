@@ -4,6 +4,7 @@ import { keysCommand, KEYS_USAGE } from './commands/keys.js';
 import { resourcesCommand, RESOURCES_USAGE } from './commands/resources.js';
 import { startCommand, START_USAGE } from './commands/start.js';
 import { tokenCommand, TOKEN_USAGE } from './commands/token.js';
+import { usersCommand, USERS_USAGE } from './commands/users.js';
 import type { Io } from './io.js';
 import { processIo } from './io.js';
 
@@ -12,6 +13,7 @@ export const USAGE = `usage: tessera <command> [options]      (tessera <command>
   start                        run the authorization server
   clients create|list|delete   OAuth clients (create prints the secret once)
   resources create|list        APIs that tokens are issued for (jwt or opaque tokens)
+  users create|list|show|…     people who sign in (disable, enable, set-password, totp enrol)
   keys list|rotate             signing keys
   token decode <token>         show a token's contents, UNVERIFIED
 
@@ -23,6 +25,7 @@ const commands: Record<string, { run: (argv: string[], io: Io) => Promise<number
   resources: { run: resourcesCommand, usage: RESOURCES_USAGE },
   keys: { run: keysCommand, usage: KEYS_USAGE },
   token: { run: tokenCommand, usage: TOKEN_USAGE },
+  users: { run: usersCommand, usage: USERS_USAGE },
 };
 
 /** Run the CLI; resolves to the process exit code. Never throws. */
