@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { accountsSchema } from '../accounts/config.js';
 import { interactionSchema } from '../interaction/config.js';
+import { dpopSchema } from '../dpop/config.js';
 import { keysSchema } from './keys.js';
 import { operationsSchema } from './operations.js';
 import { issuerSchema, serverSchema } from './server.js';
@@ -17,6 +18,7 @@ export type { TtlConfig } from './ttl.js';
 export type { AccountsConfig } from '../accounts/config.js';
 export type { InteractionConfig } from '../interaction/config.js';
 export type { TokensConfig } from './tokens.js';
+export type { DpopConfig } from '../dpop/config.js';
 
 /**
  * The whole configuration: one schema holding types, defaults, validation and documentation
@@ -34,6 +36,7 @@ export const configSchema = z
     operations: operationsSchema,
     accounts: accountsSchema,
     interaction: interactionSchema,
+    dpop: dpopSchema,
   })
   .superRefine((config, ctx) => {
     // A resource server may cache the JWKS for max-age; a key must be visible that long before it
