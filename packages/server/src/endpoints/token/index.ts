@@ -55,6 +55,8 @@ export function tokenEndpoint(deps: {
   grants: readonly Grant[];
   authenticate: AuthenticateClient;
   grantDeps: GrantDeps;
+  /** RFC 9449 §5: verifies a DPoP proof and sets `ctx.binding` (packages/server/src/dpop). */
+  dpop?: Step<TokenContext>;
 }): PostEndpoint<TokenContext> {
   const grants = new Map(deps.grants.map((g) => [g.grantType, g]));
   return {
@@ -64,6 +66,7 @@ export function tokenEndpoint(deps: {
       selectGrant(grants),
       authenticateClientStep(deps.authenticate),
       checkGrantAllowed,
+      ...(deps.dpop === undefined ? [] : [deps.dpop]),
       runGrant(deps.grantDeps),
     ],
     context: (request, params) => ({ request, params, client: undefined }),
