@@ -178,7 +178,8 @@ async function totp(argv: string[], io: Io): Promise<number> {
   const [action, ...rest] = argv;
   if (action === '--help' || action === '-h') return io.out(USERS_USAGE), 0;
   if (action !== 'enrol' && action !== 'confirm' && action !== 'reset') {
-    throw new UsageError(action === undefined ? 'missing totp command (enrol, confirm or reset)' : `unknown totp command "${action}"`, USERS_USAGE);
+    const missing = action === undefined || action.startsWith('-');
+    throw new UsageError(missing ? 'missing totp command (enrol, confirm or reset)' : `unknown totp command "${action}"`, USERS_USAGE);
   }
   const { values, positionals } = parse(rest, { ...STORAGE_FLAGS, ...JSON_FLAG, ...(action === 'confirm' && { code: { type: 'string' } }) }, USERS_USAGE, { min: 1, max: 1 });
   if (values.help) return io.out(USERS_USAGE), 0;
