@@ -13,6 +13,7 @@ import { introspectionEndpoint } from './endpoints/introspect.js';
 import { registerJwks } from './endpoints/jwks.js';
 import { revocationEndpoint } from './endpoints/revoke.js';
 import { tokenEndpoint } from './endpoints/token/index.js';
+import { installDpop } from './dpop/index.js';
 import { allowAllAccess, builtinGrants, type Grant } from './grants/index.js';
 import { createEventBus, type EventBus } from './events/bus.js';
 import { createApp } from './http/app.js';
@@ -127,15 +128,16 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
 
     const repeatable = new Set(grants.flatMap((g) => g.repeatable ?? []));
     const app = createApp({ server: config.server, logger, repeatable });
+    const dpop = installDpop({ app, issuer: config.issuer, config: config.dpop, masterKey, storage: served, now });
     registerDiscovery(
       app,
-      buildMetadata({ issuer: config.issuer, grantTypes: grants.map((g) => g.grantType), clientAuth: clientAuth.metadata }),
+      { ...buildMetadata({ issuer: config.issuer, grantTypes: grants.map((g) => g.grantType), clientAuth: clientAuth.metadata }), ...dpop.metadata },
     );
     registerJwks(app, { keys, cacheMaxAge: config.keys.jwksCacheMaxAge });
     registerHealth(app, { storage, keys, alg: config.keys.accessTokenAlg });
     registerPostEndpoint(
       app,
-      tokenEndpoint({ path: PATHS.token, grants, authenticate: clientAuth.token, grantDeps: { lookupResource: (id) => resources.get(id), issueAccessToken, checkAccess: allowAllAccess } }),
+      tokenEndpoint({ path: PATHS.token, grants, authenticate: clientAuth.token, grantDeps: { lookupResource: (id) => resources.get(id), issueAccessToken, checkAccess: allowAllAccess }, dpop: dpop.tokenStep }),
     );
     registerPostEndpoint(app, introspectionEndpoint({ path: PATHS.introspection, issuer: config.issuer, authenticate: clientAuth.introspection, find }));
     registerPostEndpoint(

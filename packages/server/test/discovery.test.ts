@@ -30,6 +30,7 @@ describe('authorization server metadata (RFC 8414)', () => {
       introspection_endpoint_auth_signing_alg_values_supported: ['EdDSA', 'ES256', 'RS256'],
       revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
       revocation_endpoint_auth_signing_alg_values_supported: ['EdDSA', 'ES256', 'RS256'],
+      dpop_signing_alg_values_supported: ['ES256', 'EdDSA', 'RS256', 'PS256'],
     });
   });
 
