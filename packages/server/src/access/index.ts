@@ -1,0 +1,5 @@
+export { createPolicyAccessCheck, type PolicyAccessDeps } from './check.js';
+export { AccessDeniedError } from './denied.js';
+export { policySchema, type PolicyConfig } from './config.js';
+export { createPolicyEngine, policyText } from './engine.js';
+export { postureOf } from './posture.js';

@@ -1,0 +1,46 @@
+import type { FastifyRequest } from 'fastify';
+import { OAuthError } from '../errors.js';
+import type { FindActiveToken } from '../tokens/inspect.js';
+
+/** The scope a receiver's access token needs for the SSF management and delivery endpoints. */
+export const SSF_SCOPE = 'ssf';
+
+/** The receiver behind a request: the client the access token was issued to. */
+export interface Receiver {
+  readonly clientId: string;
+}
+
+export type AuthenticateReceiver = (request: FastifyRequest) => Promise<Receiver>;
+
+/**
+ * SSF 1.0 §8.1 leaves the management API's authorization to OAuth (`authorization_schemes`
+ * `urn:ietf:rfc:6749`): a receiver calls with an access token of THIS server for the dedicated SSF
+ * audience with scope `ssf` (client_credentials). Errors per RFC 6750 §3: no token → 401 with a bare
+ * challenge; a token that is not active or is for another audience → 401 `invalid_token`; a token
+ * without the scope → 403 `insufficient_scope`.
+ */
+export function createReceiverAuthentication(deps: { find: FindActiveToken; audience: string }): AuthenticateReceiver {
+  const { find, audience } = deps;
+  const realm = `realm="ssf"`;
+  return async function authenticateReceiver(request) {
+    const header = request.headers.authorization;
+    const match = typeof header === 'string' ? /^Bearer ([\x21-\x7e]+)$/i.exec(header.trim()) : null;
+    if (match === null) {
+      throw new OAuthError('invalid_token', 401, 'an access token for the SSF audience is required', {
+        headers: { 'www-authenticate': header === undefined ? `Bearer ${realm}` : `Bearer ${realm}, error="invalid_request"` },
+      });
+    }
+    const token = await find(match[1]!);
+    if (token === undefined || token.kind !== 'access_token' || !token.audience.includes(audience)) {
+      throw new OAuthError('invalid_token', 401, 'the access token is not valid for the SSF audience', {
+        headers: { 'www-authenticate': `Bearer ${realm}, error="invalid_token"` },
+      });
+    }
+    if (!token.scope.split(' ').includes(SSF_SCOPE)) {
+      throw new OAuthError('insufficient_scope', 403, `the access token lacks scope "${SSF_SCOPE}"`, {
+        headers: { 'www-authenticate': `Bearer ${realm}, error="insufficient_scope", scope="${SSF_SCOPE}"` },
+      });
+    }
+    return { clientId: token.clientId };
+  };
+}
