@@ -2,6 +2,7 @@ import { ConflictError } from './contracts/index.js';
 import { pageLimit } from './limit.js';
 import { memoryLoginThrottle, memorySessions, memoryUsers } from './memory-accounts.js';
 import { memoryAuthorizationCodes, memoryDeviceCodes, memoryGrants } from './memory-flows.js';
+import { memoryCutoffs, memoryDecisionLog, memoryDevices, memorySsf } from './memory-devices.js';
 import { rotationRefusal, unrotated } from './rotation.js';
 import type {
   ClientRecord,
@@ -155,6 +156,8 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
   const authorizationCodes = memoryAuthorizationCodes();
   const grants = memoryGrants();
   const deviceCodes = memoryDeviceCodes();
+  const cutoffs = memoryCutoffs();
+  const { ssfStreams, ssfEvents } = memorySsf();
 
   return {
     kind: 'memory',
@@ -170,6 +173,11 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
     authorizationCodes,
     grants,
     deviceCodes,
+    devices: memoryDevices(),
+    decisionLog: memoryDecisionLog(),
+    cutoffs,
+    ssfStreams,
+    ssfEvents,
     async migrate() {},
     async ping() {},
     async pruneExpired(before) {
@@ -183,6 +191,8 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
         authorizationCodes: await authorizationCodes.pruneExpired(before),
         deviceCodes: await deviceCodes.pruneExpired(before),
         grants: await grants.pruneExpired(before),
+        cutoffs: await cutoffs.pruneExpired(before),
+        ssfEvents: await ssfEvents.pruneDelivered(before),
       };
     },
     async close() {},

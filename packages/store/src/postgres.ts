@@ -5,6 +5,7 @@ import { migrations, migrationsTable } from './sql/migrations.js';
 import { revocationFromRow, tokenFromRow } from './sql/schema.js';
 import type { Database, RevocationRow, TokenRow } from './sql/schema.js';
 import { createSqlStorage } from './sql/storage.js';
+import { postgresRunner } from './sql/runner.js';
 import { kyselyRotate, TOKEN_COLUMNS } from './sql/rotate.js';
 
 /** Options for {@link createPostgresStorage}. */
@@ -73,6 +74,7 @@ export function createPostgresStorage(options: PostgresStorageOptions): Storage 
     db,
     groupCommit: options.groupCommit ?? true,
     rotateToken: kyselyRotate(db),
+    runner: postgresRunner(db),
     now: options.now ?? Date.now,
     migrate: async () => migratePostgres(db, schema),
     close: async () => db.destroy(),

@@ -7,6 +7,7 @@ import { revocationFromRow, tokenFromRow, tokenToRow } from './sql/schema.js';
 import type { Database, RevocationRow, TokenRow } from './sql/schema.js';
 import { groupCommit } from './sql/group-commit.js';
 import { createSqlStorage } from './sql/storage.js';
+import { sqliteRunner } from './sql/runner.js';
 import { sqliteRotate, TOKEN_COLUMNS } from './sql/rotate.js';
 
 const MAX_BATCH = 500;
@@ -67,6 +68,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
     db,
     groupCommit: batched,
     rotateToken: sqliteRotate(raw),
+    runner: sqliteRunner(raw, db),
     now: options.now ?? Date.now,
     migrate: async () => migrateSqlite(raw, db),
     close: async () => db.destroy(),

@@ -2,8 +2,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError } from '../src/index.js';
 import type { Storage } from '../src/index.js';
 import { accountsConformance } from './conformance-accounts.js';
+import { devicesConformance } from './conformance-devices.js';
 import { flowsConformance } from './conformance-flows.js';
 import { rotationConformance } from './conformance-rotation.js';
+import { ssfStream } from './fixtures-devices.js';
 import { at, authorizationCode, client, deviceCode, grant, resource, revocation, session, signingKey, T0, token } from './fixtures.js';
 
 /** How the conformance suite gets an isolated storage with no rows in it, and gets rid of it. */
@@ -306,6 +308,7 @@ export function runStorageConformance(name: string, harness: StorageHarness): vo
     accountsConformance(() => s);
     flowsConformance(() => s);
     rotationConformance(() => s);
+    devicesConformance(() => s);
 
     describe('storage', () => {
       it('pruneExpired prunes every slice and returns counts per slice', async () => {
@@ -323,7 +326,16 @@ export function runStorageConformance(name: string, harness: StorageHarness): vo
         await s.deviceCodes.create(deviceCode());
         await s.grants.create(grant({ revokedAt: at(-1) }));
         await s.grants.create(grant());
-        const once = { tokens: 1, revocations: 1, replay: 1, keys: 1, sessions: 1, loginThrottle: 1, authorizationCodes: 1, deviceCodes: 1, grants: 1 };
+        await s.cutoffs.set({ kind: 'device', id: 'gone', at: at(-10), expiresAt: at(-1) });
+        await s.cutoffs.set({ kind: 'device', id: 'live', at: at(-10), expiresAt: at(1) });
+        await s.ssfStreams.create(ssfStream({ id: 'prune-stream' }));
+        await s.ssfEvents.enqueue({ streamId: 'prune-stream', jti: 'sent', set: 's', createdAt: at(-10) });
+        await s.ssfEvents.enqueue({ streamId: 'prune-stream', jti: 'waiting', set: 's', createdAt: at(-10) });
+        await s.ssfEvents.markDelivered('sent', at(-1));
+        const once = {
+          tokens: 1, revocations: 1, replay: 1, keys: 1, sessions: 1, loginThrottle: 1, authorizationCodes: 1, deviceCodes: 1, grants: 1,
+          cutoffs: 1, ssfEvents: 1,
+        };
         expect(await s.pruneExpired(T0)).toEqual(once);
         expect(await s.pruneExpired(T0)).toEqual(Object.fromEntries(Object.keys(once).map((k) => [k, 0])));
       });

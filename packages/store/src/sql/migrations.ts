@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Compilable, Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
@@ -219,6 +220,113 @@ export const migrations: Migration[] = [
           .addColumn('expires_at', 'bigint', (c) => c.notNull())
           .addColumn('version', 'integer', (c) => c.notNull()),
         s.createIndex('device_codes_expires_at').on('device_codes').column('expires_at'),
+      ];
+    },
+  },
+  {
+    name: '0004_device_trust',
+    up(db, dialect) {
+      const json = dialect === 'postgres' ? 'jsonb' : 'text';
+      const s = db.schema;
+      return [
+        s.createTable('devices')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('user_id', 'text')
+          .addColumn('platform', 'text', (c) => c.notNull())
+          .addColumn('os_version', 'text', (c) => c.notNull())
+          .addColumn('uem', 'text', (c) => c.notNull())
+          .addColumn('display_name', 'text', (c) => c.notNull())
+          .addColumn('posture_event_id', 'text')
+          .addColumn('posture_source', 'text')
+          .addColumn('posture_reported_at', 'bigint')
+          .addColumn('posture_received_at', 'bigint')
+          .addColumn('posture_signals', json)
+          .addColumn('compliance_compliant', 'integer')
+          .addColumn('compliance_reasons', json)
+          .addColumn('compliance_evaluated_at', 'bigint')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull()),
+        s.createIndex('devices_user_id').on('devices').columns(['user_id', 'created_at']).where('user_id', 'is not', null),
+        s.createIndex('devices_created_at').on('devices').columns(['created_at', 'id']),
+        // The freshness sweep reads only compliant devices, by report age.
+        s.createIndex('devices_compliant_reported_at').on('devices').column('posture_reported_at')
+          .where(sql.ref('compliance_compliant'), '=', 1),
+
+        s.createTable('device_keys')
+          .addColumn('jkt', 'text', (c) => c.primaryKey())
+          .addColumn('device_id', 'text', (c) => c.notNull())
+          .addColumn('ordinal', 'integer', (c) => c.notNull())
+          .addColumn('jwk', json, (c) => c.notNull())
+          .addColumn('added_at', 'bigint', (c) => c.notNull()),
+        s.createIndex('device_keys_device_id').on('device_keys').columns(['device_id', 'ordinal']),
+
+        s.createTable('device_posture_history')
+          .addColumn('device_id', 'text', (c) => c.notNull())
+          .addColumn('event_id', 'text', (c) => c.notNull())
+          .addColumn('source', 'text', (c) => c.notNull())
+          .addColumn('reported_at', 'bigint', (c) => c.notNull())
+          .addColumn('received_at', 'bigint', (c) => c.notNull())
+          .addColumn('signals', json, (c) => c.notNull())
+          .addPrimaryKeyConstraint('device_posture_history_pk', ['device_id', 'event_id']),
+        s.createIndex('device_posture_history_reported_at').on('device_posture_history').columns(['device_id', 'reported_at']),
+        s.createIndex('device_posture_history_received_at').on('device_posture_history').column('received_at'),
+
+        s.createTable('decision_log')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('grant_type', 'text')
+          .addColumn('client_id', 'text', (c) => c.notNull())
+          .addColumn('user_id', 'text')
+          .addColumn('device_id', 'text')
+          .addColumn('audience', json, (c) => c.notNull())
+          .addColumn('scope', json, (c) => c.notNull())
+          .addColumn('decision', 'text', (c) => c.notNull())
+          .addColumn('policies', json, (c) => c.notNull())
+          .addColumn('reasons', json, (c) => c.notNull()),
+        s.createIndex('decision_log_at').on('decision_log').column('at'),
+        s.createIndex('decision_log_user_id').on('decision_log').columns(['user_id', 'at']).where('user_id', 'is not', null),
+        s.createIndex('decision_log_device_id').on('decision_log').columns(['device_id', 'at']).where('device_id', 'is not', null),
+        s.createIndex('decision_log_client_id').on('decision_log').columns(['client_id', 'at']),
+
+        s.createTable('cutoffs')
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('id', 'text', (c) => c.notNull())
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('cutoffs_pk', ['kind', 'id']),
+        s.createIndex('cutoffs_at').on('cutoffs').column('at'),
+        s.createIndex('cutoffs_expires_at').on('cutoffs').column('expires_at'),
+
+        s.createTable('ssf_streams')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('audience', json, (c) => c.notNull())
+          .addColumn('issuer', 'text')
+          .addColumn('delivery_method', 'text', (c) => c.notNull())
+          .addColumn('endpoint_url', 'text')
+          .addColumn('authorization_header', 'text')
+          .addColumn('events_requested', json, (c) => c.notNull())
+          .addColumn('events_delivered', json, (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('reason', 'text')
+          .addColumn('description', 'text')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull()),
+
+        s.createTable('ssf_events')
+          .addColumn('jti', 'text', (c) => c.primaryKey())
+          .addColumn('stream_id', 'text', (c) => c.notNull())
+          .addColumn('set_jwt', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull())
+          .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
+          .addColumn('lease_until', 'bigint')
+          .addColumn('last_error', 'text')
+          .addColumn('delivered_at', 'bigint'),
+        s.createIndex('ssf_events_pending').on('ssf_events').columns(['stream_id', 'created_at', 'jti']).where(sql.ref('status'), '=', 'pending'),
+        s.createIndex('ssf_events_due').on('ssf_events').columns(['next_attempt_at']).where(sql.ref('status'), '=', 'pending'),
+        s.createIndex('ssf_events_delivered_at').on('ssf_events').column('delivered_at').where('delivered_at', 'is not', null),
       ];
     },
   },

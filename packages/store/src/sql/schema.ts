@@ -31,6 +31,13 @@ export interface Database {
   grants: GrantsTable;
   consent: ConsentTable;
   device_codes: DeviceCodesTable;
+  devices: DevicesTable;
+  device_keys: DeviceKeysTable;
+  device_posture_history: DevicePostureHistoryTable;
+  decision_log: DecisionLogTable;
+  cutoffs: CutoffsTable;
+  ssf_streams: SsfStreamsTable;
+  ssf_events: SsfEventsTable;
   tessera_migrations: MigrationsTable;
 }
 
@@ -203,6 +210,97 @@ export interface DeviceCodesTable {
   expires_at: EpochMs;
   /** Bumped by every write; `poll` is a compare-and-set on it. */
   version: number;
+}
+
+/** The posture is five columns (all null until the first report); compliance three (null until evaluated). */
+export interface DevicesTable {
+  id: string;
+  user_id: string | null;
+  platform: string;
+  os_version: string;
+  uem: string;
+  display_name: string;
+  posture_event_id: string | null;
+  posture_source: string | null;
+  posture_reported_at: EpochMs | null;
+  posture_received_at: EpochMs | null;
+  posture_signals: Json | null;
+  compliance_compliant: number | null;
+  compliance_reasons: Json | null;
+  compliance_evaluated_at: EpochMs | null;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+}
+
+/** `jkt` is the primary key: a key belongs to at most one device. `ordinal` keeps the keys' order. */
+export interface DeviceKeysTable {
+  jkt: string;
+  device_id: string;
+  ordinal: number;
+  jwk: Json;
+  added_at: EpochMs;
+}
+
+/** Applied posture reports; the primary key (device_id, event_id) makes event ids idempotent per device. */
+export interface DevicePostureHistoryTable {
+  device_id: string;
+  event_id: string;
+  source: string;
+  reported_at: EpochMs;
+  received_at: EpochMs;
+  signals: Json;
+}
+
+export interface DecisionLogTable {
+  id: string;
+  at: EpochMs;
+  action: string;
+  grant_type: string | null;
+  client_id: string;
+  user_id: string | null;
+  device_id: string | null;
+  audience: Json;
+  scope: Json;
+  decision: string;
+  policies: Json;
+  reasons: Json;
+}
+
+export interface CutoffsTable {
+  kind: string;
+  id: string;
+  at: EpochMs;
+  expires_at: EpochMs;
+}
+
+export interface SsfStreamsTable {
+  id: string;
+  audience: Json;
+  issuer: string | null;
+  delivery_method: string;
+  endpoint_url: string | null;
+  authorization_header: string | null;
+  events_requested: Json;
+  events_delivered: Json;
+  status: string;
+  reason: string | null;
+  description: string | null;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+}
+
+/** The outbox; `set_jwt` because `set` is an SQL keyword. */
+export interface SsfEventsTable {
+  jti: string;
+  stream_id: string;
+  set_jwt: string;
+  created_at: EpochMs;
+  status: string;
+  attempts: number;
+  next_attempt_at: EpochMs;
+  lease_until: EpochMs | null;
+  last_error: string | null;
+  delivered_at: EpochMs | null;
 }
 
 export interface MigrationsTable {

@@ -20,6 +20,9 @@ import {
 import type { Database, SigningKeysTable } from './schema.js';
 import { createSqlAccountSlices } from './accounts.js';
 import { createSqlFlowSlices } from './flows.js';
+import { createSqlDevices } from './devices.js';
+import { createSqlDeviceTrustSlices } from './device-trust.js';
+import type { SqlRunner } from './runner.js';
 import type { RotateToken } from './rotate.js';
 import { groupCommit } from './group-commit.js';
 import type { BatchRunner } from './group-commit.js';
@@ -32,6 +35,8 @@ export interface SqlStorageParts {
   now: () => number;
   /** Commit concurrent `tokens.put` calls together (see `group-commit.ts`). */
   groupCommit: boolean;
+  /** Executes the device-trust slices' statements and transactions (see `runner.ts`). */
+  runner: SqlRunner;
   /** The dialect's transactional `tokens.rotate` (see `rotate.ts`). */
   rotateToken: RotateToken;
   migrate(): Promise<void>;
@@ -225,11 +230,13 @@ export function createSqlStorage(parts: SqlStorageParts): Storage {
 
   const { users, sessions, loginThrottle } = createSqlAccountSlices(db);
   const { authorizationCodes, grants, deviceCodes } = createSqlFlowSlices(db);
+  const devices = createSqlDevices(parts.runner);
+  const { decisionLog, cutoffs, ssfStreams, ssfEvents } = createSqlDeviceTrustSlices(parts.runner);
 
   return {
     kind: parts.kind,
     clients, resources, tokens, revocations, keys, replay, users, sessions, loginThrottle,
-    authorizationCodes, grants, deviceCodes,
+    authorizationCodes, grants, deviceCodes, devices, decisionLog, cutoffs, ssfStreams, ssfEvents,
     migrate: parts.migrate,
     async ping() {
       await sql`select 1`.execute(db);
@@ -245,6 +252,8 @@ export function createSqlStorage(parts: SqlStorageParts): Storage {
         authorizationCodes: await authorizationCodes.pruneExpired(before),
         deviceCodes: await deviceCodes.pruneExpired(before),
         grants: await grants.pruneExpired(before),
+        cutoffs: await cutoffs.pruneExpired(before),
+        ssfEvents: await ssfEvents.pruneDelivered(before),
       };
     },
     async close() {
