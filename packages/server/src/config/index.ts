@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { accountsSchema } from '../accounts/config.js';
 import { interactionSchema } from '../interaction/config.js';
 import { dpopSchema } from '../dpop/config.js';
+import { policySchema } from '../access/config.js';
+import { ssfSchema } from '../ssf/config.js';
 import { keysSchema } from './keys.js';
 import { operationsSchema } from './operations.js';
 import { issuerSchema, serverSchema } from './server.js';
@@ -19,6 +21,8 @@ export type { AccountsConfig } from '../accounts/config.js';
 export type { InteractionConfig } from '../interaction/config.js';
 export type { TokensConfig } from './tokens.js';
 export type { DpopConfig } from '../dpop/config.js';
+export type { PolicyConfig } from '../access/config.js';
+export type { SsfConfig } from '../ssf/config.js';
 
 /**
  * The whole configuration: one schema holding types, defaults, validation and documentation
@@ -37,6 +41,8 @@ export const configSchema = z
     accounts: accountsSchema,
     interaction: interactionSchema,
     dpop: dpopSchema,
+    policy: policySchema,
+    ssf: ssfSchema,
   })
   .superRefine((config, ctx) => {
     // A resource server may cache the JWKS for max-age; a key must be visible that long before it
