@@ -21,8 +21,17 @@ describe('authorization server metadata (RFC 8414)', () => {
       jwks_uri: `${ISSUER}/jwks.json`,
       introspection_endpoint: `${ISSUER}/introspect`,
       revocation_endpoint: `${ISSUER}/revoke`,
-      grant_types_supported: ['client_credentials'],
+      userinfo_endpoint: `${ISSUER}/userinfo`,
+      device_authorization_endpoint: `${ISSUER}/device_authorization`,
+      grant_types_supported: ['authorization_code', 'client_credentials', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
       response_types_supported: [],
+      scopes_supported: ['openid', 'profile', 'email'],
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: ['RS256', 'ES256', 'EdDSA'],
+      claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'acr', 'amr', 'sid', 'preferred_username', 'updated_at', 'email', 'email_verified'],
+      claims_parameter_supported: false,
+      request_parameter_supported: false,
+      request_uri_parameter_supported: false,
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
       token_endpoint_auth_signing_alg_values_supported: ['EdDSA', 'ES256', 'RS256'],
       // Public clients may revoke (RFC 7009 §2.1) but not introspect (RFC 7662 §4).
@@ -53,9 +62,11 @@ describe('JWKS', () => {
     expect(res.headers['access-control-allow-origin']).toBe('*');
     const { keys } = res.json() as { keys: Record<string, unknown>[] };
     expect(keys.length).toBeGreaterThanOrEqual(1);
+    // Access tokens (ES256) and every ID-token algorithm (RS256, ES256, EdDSA): current and next key each.
+    expect(new Set(keys.map((k) => k.alg))).toEqual(new Set(['ES256', 'RS256', 'EdDSA']));
     for (const key of keys) {
-      expect(key).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig', kid: expect.any(String) });
-      expect(key).not.toHaveProperty('d');
+      expect(key).toMatchObject({ use: 'sig', kid: expect.any(String) });
+      for (const secret of ['d', 'p', 'q', 'dp', 'dq', 'qi']) expect(key).not.toHaveProperty(secret);
     }
     expect(res.headers.etag).toMatch(/^"[^"]+"$/);
   });

@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ClientAuthMetadata } from '../client-auth/index.js';
+import { DEVICE_CODE_GRANT } from '../grants/device-code.js';
 import { CORS } from '../http/headers.js';
+import { CLAIMS_SUPPORTED, OIDC_SCOPES } from '../oidc/claims.js';
 import { registerGetEndpoint } from '../http/routes.js';
 
 /** Endpoint paths, relative to the issuer. */
@@ -8,6 +10,10 @@ export const PATHS = Object.freeze({
   token: '/token',
   introspection: '/introspect',
   revocation: '/revoke',
+  userinfo: '/userinfo',
+  deviceAuthorization: '/device_authorization',
+  /** The user-code page (RFC 8628 §3.3 verification_uri), served by the interaction pages. */
+  device: '/device',
   jwks: '/jwks.json',
   openidConfiguration: '/.well-known/openid-configuration',
   authorizationServer: '/.well-known/oauth-authorization-server',
@@ -16,20 +22,42 @@ export const PATHS = Object.freeze({
 });
 
 /**
- * Authorization server metadata (RFC 8414 §2), listing only what is implemented. There is no
- * authorization endpoint yet (issue 3), so `response_types_supported` — required by RFC 8414 and
- * OpenID Discovery — is truthfully empty, and PKCE methods are not advertised.
+ * Authorization server metadata (RFC 8414 §2) and OpenID Provider metadata (OpenID Connect Discovery
+ * §3), generated from what is actually registered: grant types from the grant list, the device
+ * endpoint only when the device grant is offered, ID-token algorithms from the keys kept for them.
+ * `response_types_supported` (required by both) stays truthfully empty until the authorization
+ * endpoint exists; PKCE methods are advertised with it.
  */
-export function buildMetadata(deps: { issuer: string; grantTypes: readonly string[]; clientAuth: ClientAuthMetadata }) {
+export function buildMetadata(deps: {
+  issuer: string;
+  grantTypes: readonly string[];
+  clientAuth: ClientAuthMetadata;
+  /** Algorithms ID tokens can be signed with; omit on a server without OpenID Connect. */
+  idTokenAlgs?: readonly string[];
+}) {
   const { issuer } = deps;
+  const oidc = deps.idTokenAlgs !== undefined && deps.idTokenAlgs.length > 0;
   return {
     issuer,
     token_endpoint: issuer + PATHS.token,
     jwks_uri: issuer + PATHS.jwks,
     introspection_endpoint: issuer + PATHS.introspection,
     revocation_endpoint: issuer + PATHS.revocation,
+    ...(oidc ? { userinfo_endpoint: issuer + PATHS.userinfo } : {}),
+    ...(deps.grantTypes.includes(DEVICE_CODE_GRANT) ? { device_authorization_endpoint: issuer + PATHS.deviceAuthorization } : {}),
     grant_types_supported: [...deps.grantTypes],
     response_types_supported: [] as string[],
+    ...(oidc
+      ? {
+          scopes_supported: [...OIDC_SCOPES],
+          subject_types_supported: ['public'],
+          id_token_signing_alg_values_supported: [...deps.idTokenAlgs!],
+          claims_supported: [...CLAIMS_SUPPORTED],
+          claims_parameter_supported: false,
+          request_parameter_supported: false,
+          request_uri_parameter_supported: false,
+        }
+      : {}),
     // Per endpoint, as client-auth/endpoints.ts accepts them (public clients may revoke, not introspect).
     ...deps.clientAuth,
   };

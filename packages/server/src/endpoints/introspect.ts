@@ -48,7 +48,7 @@ export function describeToken(token: ActiveToken, issuer: string): Record<string
   const body: Record<string, unknown> = { active: true };
   if (token.scope !== '') body.scope = token.scope;
   body.client_id = token.clientId;
-  body.token_type = token.kind === 'access_token' ? 'Bearer' : 'refresh_token';
+  body.token_type = token.kind === 'refresh_token' ? 'refresh_token' : token.jkt !== undefined ? 'DPoP' : 'Bearer';
   body.exp = token.exp;
   body.iat = token.iat;
   if (token.nbf !== undefined) body.nbf = token.nbf;
@@ -56,6 +56,12 @@ export function describeToken(token: ActiveToken, issuer: string): Record<string
   body.aud = token.audience.length === 1 ? token.audience[0] : token.audience;
   body.iss = issuer;
   body.jti = token.jti;
+  // RFC 9449 §6.2 (cnf), RFC 9068 §2.2.1 / OIDC (acr, auth_time, sid), and the device the guard checks.
+  if (token.jkt !== undefined) body.cnf = { jkt: token.jkt };
+  if (token.sessionId !== undefined) body.sid = token.sessionId;
+  if (token.deviceId !== undefined) body.device_id = token.deviceId;
+  if (token.acr !== undefined) body.acr = token.acr;
+  if (token.authTime !== undefined) body.auth_time = token.authTime;
   return body;
 }
 

@@ -4,6 +4,7 @@ import type { AuthenticateClient } from '../client-auth/index.js';
 import { temporarilyUnavailable, unsupportedTokenType } from '../errors.js';
 import { NO_STORE_CORS } from '../http/headers.js';
 import type { PostEndpoint } from '../http/routes.js';
+import type { Families } from '../tokens/family.js';
 import type { ActiveToken, FindActiveToken } from '../tokens/inspect.js';
 import {
   authenticateClientStep,
@@ -50,8 +51,9 @@ function findToken(find: FindActiveToken): Step<RevokeContext> {
  * marked revoked; a refresh token takes its whole grant with it (§2.1 "SHOULD").
  */
 function revokeOwnedToken(deps: {
-  tokens: Pick<TokenStore, 'revoke' | 'revokeByGrant'>;
+  tokens: Pick<TokenStore, 'revoke'>;
   revocations: Pick<RevocationStore, 'add'>;
+  families: Pick<Families, 'revoke'>;
   now: () => number;
 }): Step<RevokeContext> {
   return async function revokeOwnedToken(ctx) {
@@ -64,7 +66,8 @@ function revokeOwnedToken(deps: {
         await deps.revocations.add({ jti: token.jti, clientId: token.clientId, expiresAt: new Date(token.exp * 1000), revokedAt: at, reason: 'client_request' });
       } else {
         await deps.tokens.revoke(token.hash!, at);
-        if (token.kind === 'refresh_token' && token.grantId !== null) await deps.tokens.revokeByGrant(token.grantId, at);
+        // The whole family: the grant, its stored tokens, and the JWT access tokens it produced.
+        if (token.kind === 'refresh_token' && token.grantId !== null) await deps.families.revoke(token.grantId, 'client_request');
       }
     } catch (error) {
       unavailable(error);
@@ -78,8 +81,10 @@ export function revocationEndpoint(deps: {
   path: string;
   authenticate: AuthenticateClient;
   find: FindActiveToken;
-  tokens: Pick<TokenStore, 'revoke' | 'revokeByGrant'>;
+  tokens: Pick<TokenStore, 'revoke'>;
   revocations: Pick<RevocationStore, 'add'>;
+  /** Ends a refresh token's family (RFC 7009 §2.1 SHOULD). */
+  families: Pick<Families, 'revoke'>;
   now: () => number;
 }): PostEndpoint<RevokeContext> {
   return {

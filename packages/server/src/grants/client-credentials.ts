@@ -30,17 +30,23 @@ function issue(
   const resource = requireResource(found);
   const scope = grantScope(params.get('scope'), client, resource);
   const allowed = deps.checkAccess({ action: 'token', grantType: 'client_credentials', client, userId: null, audience: [resource.id], scope, acr: null, binding });
-  if (allowed instanceof Promise) return allowed.then(() => mint(client, resource, scope, deps));
-  return mint(client, resource, scope, deps);
+  if (allowed instanceof Promise) return allowed.then(() => mint(client, resource, scope, binding, deps));
+  return mint(client, resource, scope, binding, deps);
 }
 
-function mint(client: ClientRecord, resource: ResourceRecord, scope: readonly string[], deps: GrantDeps): TokenResponse | Promise<TokenResponse> {
-  const token = deps.issueAccessToken({ client, subject: client.clientId, resource, scope });
+function mint(
+  client: ClientRecord,
+  resource: ResourceRecord,
+  scope: readonly string[],
+  binding: SenderBinding | null,
+  deps: GrantDeps,
+): TokenResponse | Promise<TokenResponse> {
+  const token = deps.issueAccessToken({ client, subject: client.clientId, resource, scope, jkt: binding?.jkt ?? null, deviceId: binding?.deviceId ?? null });
   return token instanceof Promise ? token.then(toResponse) : toResponse(token);
 }
 
 function toResponse(token: IssuedAccessToken): TokenResponse {
-  const response: TokenResponse = { access_token: token.value, token_type: 'Bearer', expires_in: token.expiresIn };
+  const response: TokenResponse = { access_token: token.value, token_type: token.tokenType, expires_in: token.expiresIn };
   if (token.scope !== '') response.scope = token.scope;
   return response;
 }

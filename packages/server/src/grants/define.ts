@@ -1,6 +1,7 @@
 import type { ClientRecord, ResourceRecord } from '@tessera/store';
 import type { FormParams } from '../http/form.js';
 import type { IssueAccessToken } from '../tokens/access-token.js';
+import type { UserGrantServices } from './user-services.js';
 
 /** The successful token response (RFC 6749 §5.1), in wire form. */
 export interface TokenResponse {
@@ -66,6 +67,8 @@ export interface GrantDeps {
   issueAccessToken: IssueAccessToken;
   /** Asked by every grant before it issues anything. */
   checkAccess: CheckAccess;
+  /** Services of the grants a user stands behind (authorization_code, refresh_token, device_code). */
+  user?: UserGrantServices;
 }
 
 /** A grant type: a registered unit with a fixed shape (STYLE A2). */

@@ -3,14 +3,27 @@ import type { ClientRecord, ResourceRecord, TokenStore } from '@tessera/store';
 import { mintOpaque, type SigningAlg } from '@tessera/token';
 import type { KeySource } from './key-source.js';
 
-/** What a grant asks for: who, for which resource (audience), with which scopes. */
+/** What a grant asks for: who, for which resource (audience), with which scopes, bound to what. */
 export interface AccessTokenRequest {
   client: ClientRecord;
   /** `sub`: the resource owner; the client itself for client_credentials (RFC 9068 §2.2). */
   subject: string;
   resource: ResourceRecord;
   scope: readonly string[];
+  /** The grant (authorization) the token belongs to; revoking the grant revokes the token. */
   grantId?: string | null;
+  /** Public id of the SSO session the grant stems from: the `sid` claim (OIDC, logout, CAE). */
+  sessionId?: string | null;
+  /** Registered device the token is bound to: the `device_id` claim the guard and CAE read. */
+  deviceId?: string | null;
+  /** RFC 9449 key thumbprint: `cnf.jkt` (RFC 9449 §6.1). */
+  jkt?: string | null;
+  /** `acr` of the sign-in (RFC 9068 §2.2.1). */
+  acr?: string | null;
+  /** When the user signed in (RFC 9068 §2.2.1 `auth_time`). */
+  authTime?: Date | null;
+  /** Use this `jti` instead of a random one (refresh rotation derives it to be able to revoke it later). */
+  jti?: string;
 }
 
 export interface IssuedAccessToken {
@@ -19,9 +32,26 @@ export interface IssuedAccessToken {
   expiresIn: number;
   /** Space-delimited granted scope, `''` when none. */
   scope: string;
+  /** `DPoP` when sender-constrained (RFC 9449 §5), else `Bearer`. */
+  tokenType: 'Bearer' | 'DPoP';
+  format: 'jwt' | 'opaque';
+  jti: string;
+  /** Expiry, seconds since the epoch. */
+  exp: number;
 }
 
 export type IssueAccessToken = (request: AccessTokenRequest) => IssuedAccessToken | Promise<IssuedAccessToken>;
+
+/** The optional user/binding claims (RFC 9068 §2.2.1, RFC 9449 §6.1); claim names are fixed: the guard reads them. */
+function bindingClaims(request: AccessTokenRequest): Record<string, unknown> {
+  const claims: Record<string, unknown> = {};
+  if (request.authTime) claims.auth_time = Math.floor(request.authTime.getTime() / 1000);
+  if (request.acr) claims.acr = request.acr;
+  if (request.sessionId) claims.sid = request.sessionId;
+  if (request.deviceId) claims.device_id = request.deviceId;
+  if (request.jkt) claims.cnf = { jkt: request.jkt };
+  return claims;
+}
 
 /**
  * Issue an access token in the format the resource asked for:
@@ -40,6 +70,7 @@ export function createAccessTokenIssuer(deps: {
 
   function issueJwt(request: AccessTokenRequest, iat: number, scope: string): IssuedAccessToken {
     const ttl = request.resource.accessTokenTtl;
+    const jti = request.jti ?? randomUUID();
     // RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat, jti required; scope when granted (§2.2.3).
     const payload: Record<string, unknown> = {
       iss: issuer,
@@ -47,36 +78,50 @@ export function createAccessTokenIssuer(deps: {
       aud: request.resource.id,
       exp: iat + ttl,
       iat,
-      jti: randomUUID(),
+      jti,
       client_id: request.client.clientId,
     };
     if (scope !== '') payload.scope = scope;
-    return { value: keys.signer(alg).sign(payload, 'at+jwt'), expiresIn: ttl, scope };
+    Object.assign(payload, bindingClaims(request));
+    return {
+      value: keys.signer(alg).sign(payload, 'at+jwt'),
+      expiresIn: ttl,
+      scope,
+      tokenType: request.jkt ? 'DPoP' : 'Bearer',
+      format: 'jwt',
+      jti,
+      exp: iat + ttl,
+    };
   }
 
   async function issueOpaque(request: AccessTokenRequest, nowMs: number, scope: string): Promise<IssuedAccessToken> {
     const ttl = request.resource.accessTokenTtl;
     const { value, hash } = mintOpaque('access_token');
+    const iat = Math.floor(nowMs / 1000);
+    const jti = request.jti ?? randomUUID();
+    const claims: Record<string, unknown> = {};
+    if (request.acr) claims.acr = request.acr;
+    if (request.authTime) claims.auth_time = Math.floor(request.authTime.getTime() / 1000);
     await tokens.put({
       v: 1,
       hash,
       kind: 'access_token',
-      jti: randomUUID(),
+      jti,
       clientId: request.client.clientId,
       subject: request.subject,
       audience: [request.resource.id],
       scope: [...request.scope],
       grantId: request.grantId ?? null,
-      jkt: null,
-      deviceId: null,
-      sessionId: null,
-      claims: {},
+      jkt: request.jkt ?? null,
+      deviceId: request.deviceId ?? null,
+      sessionId: request.sessionId ?? null,
+      claims,
       // Whole seconds, like the JWT claims, so introspection reports the same instants either way.
-      issuedAt: new Date(Math.floor(nowMs / 1000) * 1000),
-      expiresAt: new Date((Math.floor(nowMs / 1000) + ttl) * 1000),
+      issuedAt: new Date(iat * 1000),
+      expiresAt: new Date((iat + ttl) * 1000),
       revokedAt: null,
     });
-    return { value, expiresIn: ttl, scope };
+    return { value, expiresIn: ttl, scope, tokenType: request.jkt ? 'DPoP' : 'Bearer', format: 'opaque', jti, exp: iat + ttl };
   }
 
   return function issueAccessToken(request) {

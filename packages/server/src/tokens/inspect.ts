@@ -19,6 +19,13 @@ export interface ActiveToken {
   /** Store key of an opaque token. */
   hash?: string;
   grantId: string | null;
+  /** RFC 9449 `cnf.jkt`, when sender-constrained. */
+  jkt?: string;
+  /** `device_id`, `sid`, `acr`, `auth_time` (seconds) when the token carries them. */
+  deviceId?: string;
+  sessionId?: string;
+  acr?: string;
+  authTime?: number;
 }
 
 export type FindActiveToken = (value: string) => Promise<ActiveToken | undefined>;
@@ -57,7 +64,9 @@ export function createTokenInspector(deps: {
     const hash = hashSecret(value);
     const record = await tokens.get(hash);
     if (record === undefined || record.revokedAt !== null || record.expiresAt.getTime() <= now()) return undefined;
-    return {
+    // A rotated refresh token is spent (its grace-window use is the token endpoint's business only).
+    if (record.kind === 'refresh_token' && record.rotatedAt != null) return undefined;
+    const token: ActiveToken = {
       format: 'opaque',
       kind: record.kind,
       jti: record.jti,
@@ -70,6 +79,12 @@ export function createTokenInspector(deps: {
       hash,
       grantId: record.grantId,
     };
+    if (record.jkt !== null) token.jkt = record.jkt;
+    if (record.deviceId !== null) token.deviceId = record.deviceId;
+    if (record.sessionId !== null) token.sessionId = record.sessionId;
+    if (typeof record.claims.acr === 'string') token.acr = record.claims.acr;
+    if (typeof record.claims.auth_time === 'number') token.authTime = record.claims.auth_time;
+    return token;
   }
 
   return function findActiveToken(value) {
@@ -81,7 +96,7 @@ export function createTokenInspector(deps: {
 
 /** Check the claims our own access tokens always carry (RFC 9068 §2.2) and that it is current. */
 function describeJwt(payload: JwtPayload, issuer: string, nowSeconds: number): ActiveToken | undefined {
-  const { iss, sub, aud, exp, iat, nbf, jti, client_id: clientId, scope } = payload;
+  const { iss, sub, aud, exp, iat, nbf, jti, client_id: clientId, scope, cnf, device_id: deviceId, sid, acr, auth_time: authTime } = payload;
   if (iss !== issuer || typeof sub !== 'string' || typeof jti !== 'string' || typeof clientId !== 'string') return undefined;
   if (typeof exp !== 'number' || typeof iat !== 'number' || exp <= nowSeconds) return undefined;
   if (nbf !== undefined && (typeof nbf !== 'number' || nbf > nowSeconds)) return undefined;
@@ -99,5 +114,14 @@ function describeJwt(payload: JwtPayload, issuer: string, nowSeconds: number): A
     exp,
     ...(nbf === undefined ? {} : { nbf }),
     grantId: null,
+    ...(isObject(cnf) && typeof cnf.jkt === 'string' ? { jkt: cnf.jkt } : {}),
+    ...(typeof deviceId === 'string' ? { deviceId } : {}),
+    ...(typeof sid === 'string' ? { sessionId: sid } : {}),
+    ...(typeof acr === 'string' ? { acr } : {}),
+    ...(typeof authTime === 'number' ? { authTime } : {}),
   };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,0 +1,62 @@
+import { hashSecret, opaqueKindOf } from '@tessera/token';
+import { authorizationPending, deviceAccessDenied, expiredToken, invalidGrant, invalidRequest, slowDown } from '../errors.js';
+import { defineGrant, type TokenResponse } from './define.js';
+import { userServices } from './user-services.js';
+import { issueForAuthorization } from './user-tokens.js';
+
+export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+
+/**
+ * `urn:ietf:params:oauth:grant-type:device_code` (RFC 8628 §3.4-3.5): one atomic poll of the store
+ * decides the answer — `authorization_pending`, `slow_down` (polled faster than the interval; the
+ * interval grew by 5 s), `expired_token`, `access_denied`, or tokens exactly once; a code already
+ * exchanged is `invalid_grant`. The device code must belong to the polling client.
+ */
+export const deviceCode = defineGrant({
+  grantType: DEVICE_CODE_GRANT,
+  parameters: ['device_code'],
+  async handle({ params, client, binding }, deps): Promise<TokenResponse> {
+    const services = userServices(deps);
+    const code = params.get('device_code');
+    if (code === undefined) throw invalidRequest('the device_code parameter is required');
+    if (opaqueKindOf(code) !== 'device_code') throw invalidGrant('the device_code is invalid');
+    const poll = await services.deviceCodes.poll(hashSecret(code), new Date(services.now()));
+    if (poll.status === 'not_found') throw invalidGrant('the device_code is invalid');
+    const record = poll.record;
+    // Checked after the poll (the store has no read without one); another client's poll of a
+    // pending code only moves lastPolledAt, and it never gets tokens.
+    if (record.clientId !== client.clientId) throw invalidGrant('the device_code was issued to another client');
+    switch (poll.status) {
+      case 'expired':
+        throw expiredToken();
+      case 'pending':
+        throw poll.slowDown ? slowDown() : authorizationPending();
+      case 'denied':
+        throw deviceAccessDenied();
+      case 'consumed':
+        throw invalidGrant('the device_code was already used');
+      case 'approved':
+        break;
+    }
+    if (record.userId === null || record.grantId === null) {
+      throw invalidGrant('the device authorization is incomplete', { detail: 'approved device code without userId/grantId' });
+    }
+    return issueForAuthorization(
+      {
+        grantType: DEVICE_CODE_GRANT,
+        client,
+        userId: record.userId,
+        grantId: record.grantId,
+        scope: record.scope,
+        resources: record.resource,
+        sessionId: null,
+        acr: null,
+        amr: [],
+        authTime: null,
+        nonce: null,
+        binding,
+      },
+      deps,
+    );
+  },
+});
