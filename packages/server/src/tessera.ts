@@ -14,7 +14,8 @@ import { registerJwks } from './endpoints/jwks.js';
 import { revocationEndpoint } from './endpoints/revoke.js';
 import { tokenEndpoint } from './endpoints/token/index.js';
 import { installDpop } from './dpop/index.js';
-import { allowAllAccess, builtinGrants, type Grant } from './grants/index.js';
+import { allowAllAccess, builtinGrants, DEVICE_CODE_GRANT, type Grant } from './grants/index.js';
+import { createUserGrants, idTokenAlgsOf, registerUserEndpoints } from './grants/install.js';
 import { createEventBus, type EventBus } from './events/bus.js';
 import { createApp } from './http/app.js';
 import { createLogger } from './http/logger.js';
@@ -88,7 +89,8 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     const keys = new KeyManager({
       store: storage.keys,
       masterKey,
-      algs: [config.keys.accessTokenAlg],
+      // Access tokens' algorithm and every ID-token algorithm (RS256 always), rotated alike.
+      algs: [config.keys.accessTokenAlg, ...idTokenAlgsOf(config.tokens)],
       policy: {
         rotationPeriod: config.keys.rotationPeriod,
         publishAhead: config.keys.publishAhead,
@@ -126,24 +128,44 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
       now,
     });
 
+    const userGrants = createUserGrants({
+      issuer: config.issuer,
+      config: config.tokens,
+      accessTokenMax: config.ttl.accessTokenMax,
+      storage: served,
+      keys,
+      masterKey,
+      now,
+    });
+
     const repeatable = new Set(grants.flatMap((g) => g.repeatable ?? []));
     const app = createApp({ server: config.server, logger, repeatable });
     const dpop = installDpop({ app, issuer: config.issuer, config: config.dpop, masterKey, storage: served, now });
     registerDiscovery(
       app,
-      { ...buildMetadata({ issuer: config.issuer, grantTypes: grants.map((g) => g.grantType), clientAuth: clientAuth.metadata }), ...dpop.metadata },
+      { ...buildMetadata({ issuer: config.issuer, grantTypes: grants.map((g) => g.grantType), clientAuth: clientAuth.metadata, idTokenAlgs: userGrants.idTokenAlgs }), ...dpop.metadata },
     );
     registerJwks(app, { keys, cacheMaxAge: config.keys.jwksCacheMaxAge });
     registerHealth(app, { storage, keys, alg: config.keys.accessTokenAlg });
     registerPostEndpoint(
       app,
-      tokenEndpoint({ path: PATHS.token, grants, authenticate: clientAuth.token, grantDeps: { lookupResource: (id) => resources.get(id), issueAccessToken, checkAccess: allowAllAccess }, dpop: dpop.tokenStep }),
+      tokenEndpoint({ path: PATHS.token, grants, authenticate: clientAuth.token, grantDeps: { lookupResource: (id) => resources.get(id), issueAccessToken, checkAccess: allowAllAccess, user: userGrants.services }, dpop: dpop.tokenStep }),
     );
     registerPostEndpoint(app, introspectionEndpoint({ path: PATHS.introspection, issuer: config.issuer, authenticate: clientAuth.introspection, find }));
     registerPostEndpoint(
       app,
-      revocationEndpoint({ path: PATHS.revocation, authenticate: clientAuth.revocation, find, tokens: served.tokens, revocations: served.revocations, now }),
+      revocationEndpoint({ path: PATHS.revocation, authenticate: clientAuth.revocation, find, tokens: served.tokens, revocations: served.revocations, families: userGrants.families, now }),
     );
+    registerUserEndpoints(app, {
+      issuer: config.issuer,
+      config: config.tokens,
+      storage: served,
+      find,
+      authenticate: clientAuth.token,
+      dpop: dpop.resourceCheck,
+      deviceFlow: grants.some((g) => g.grantType === DEVICE_CODE_GRANT),
+      now,
+    });
 
     stopTimers.push(startPruning({ storage, intervalMs: config.operations.pruneInterval * 1000, now, log: logger }));
     // Not `ready()` yet: later issues (and embedders) may still register routes on `app`; the first
