@@ -1,0 +1,170 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { ClientRecord, Storage } from '@tessera/store';
+import { isSigningAlg, type SigningAlg } from '@tessera/token';
+import type { EventBus, ServerEvents } from '../events/bus.js';
+import type { KeySource } from '../tokens/key-source.js';
+import { signLogoutToken } from './logout-token.js';
+
+/**
+ * OpenID Connect Back-Channel Logout 1.0: when an SSO session ends (`session.revoked`) or a user is
+ * disabled (`user.disabled`), every client that registered a `backchannel_logout_uri` and holds a
+ * live grant of that user gets a signed logout token by direct POST (§2.5).
+ *
+ * Which clients (§2.3 "Remembering Logged-In RPs"): the user's live grants. A grant does not record
+ * the session it came from, so on a single session's end the clients of the user's other sessions are
+ * told too; the token names the `sid`, and an RP without that session has nothing to end (§2.7).
+ *
+ * Delivery never holds up the request that ended the session: the event listener only starts it.
+ * Each attempt has a timeout, failures that may be transient (network, timeout, 5xx, 429) are retried
+ * with exponential backoff, redirects are not followed, and every outcome is logged — without the token.
+ */
+export interface BackchannelLogoutDeps {
+  issuer: string;
+  storage: Pick<Storage, 'grants' | 'clients'>;
+  /** The server's keys; logout tokens use the keys and algorithm of the client's ID tokens (§2.4). */
+  keys: Pick<KeySource, 'signer'>;
+  events: Pick<EventBus, 'on'>;
+  log: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** Epoch ms. */
+  now?: () => number;
+  fetch?: typeof globalThis.fetch;
+  /** Per attempt; default 5 s. */
+  timeoutMs?: number;
+  /** Attempts per logout token, the first included; default 4. */
+  attempts?: number;
+  /** Wait before the first retry, doubling after each; default 1 s. */
+  backoffMs?: number;
+}
+
+export interface BackchannelLogout {
+  /** Resolves once every delivery started so far has ended (delivered, refused, or given up). */
+  idle(): Promise<void>;
+  /** Stop listening and abandon deliveries in flight (server shutdown). */
+  close(): void;
+  /** Discovery members (§2.1), true because this is wired. */
+  readonly metadata: { readonly backchannel_logout_supported: true; readonly backchannel_logout_session_supported: true };
+}
+
+/** One logout token to send: to this client, about this user, and (optionally) this session. */
+interface Message {
+  client: ClientRecord;
+  subject: string;
+  sid?: string;
+}
+
+/** The scheme, host and path of a logout URI, for logs: its query may carry something the RP considers secret. */
+function where(uri: string): string {
+  try {
+    const url = new URL(uri);
+    return url.origin + url.pathname;
+  } catch {
+    return '(invalid uri)';
+  }
+}
+
+export function startBackchannelLogout(deps: BackchannelLogoutDeps): BackchannelLogout {
+  const now = deps.now ?? Date.now;
+  const send = deps.fetch ?? globalThis.fetch;
+  const timeoutMs = deps.timeoutMs ?? 5000;
+  const attempts = deps.attempts ?? 4;
+  const backoffMs = deps.backoffMs ?? 1000;
+  const { log } = deps;
+  const shutdown = new AbortController();
+  const pending = new Set<Promise<void>>();
+
+  function track(work: Promise<void>): void {
+    const p = work.catch((error: unknown) => log.error({ err: error }, 'back-channel logout failed unexpectedly')).finally(() => pending.delete(p));
+    pending.add(p);
+  }
+
+  /** Clients with a logout URI among the user's live grants. */
+  async function targets(userId: string): Promise<ClientRecord[]> {
+    const grants = await deps.storage.grants.listByUser(userId);
+    const clients = await Promise.all([...new Set(grants.map((g) => g.clientId))].map((id) => deps.storage.clients.get(id)));
+    return clients.filter((c): c is ClientRecord => c !== undefined && typeof c.metadata.backchannel_logout_uri === 'string');
+  }
+
+  function algOf(client: ClientRecord): SigningAlg {
+    const asked = client.metadata.id_token_signed_response_alg;
+    return isSigningAlg(asked) ? asked : 'RS256';
+  }
+
+  async function deliver(message: Message): Promise<void> {
+    const { client } = message;
+    const uri = client.metadata.backchannel_logout_uri as string;
+    const context = { client_id: client.clientId, uri: where(uri), ...(message.sid !== undefined && { sid: message.sid }) };
+    for (let attempt = 1; attempt <= attempts && !shutdown.signal.aborted; attempt++) {
+      let token: string;
+      try {
+        token = signLogoutToken(deps.keys.signer(algOf(client)), { issuer: deps.issuer, clientId: client.clientId, subject: message.subject, now: now(), ...(message.sid !== undefined && { sid: message.sid }) });
+      } catch (error) {
+        log.error({ ...context, alg: algOf(client), err: error }, 'back-channel logout: no key to sign the logout token');
+        return;
+      }
+      let outcome: string;
+      let retry: boolean;
+      try {
+        const response = await send(uri, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ logout_token: token }).toString(),
+          // A logout URI that redirects is misconfigured; following it could post the token elsewhere.
+          redirect: 'manual',
+          signal: AbortSignal.any([shutdown.signal, AbortSignal.timeout(timeoutMs)]),
+        });
+        await response.body?.cancel().catch(() => undefined);
+        // §2.8: 200 on success; some frameworks answer 204, which the spec says to accept.
+        if (response.status >= 200 && response.status < 300) {
+          log.info({ ...context, status: response.status, attempt }, 'back-channel logout delivered');
+          return;
+        }
+        outcome = `HTTP ${response.status}`;
+        retry = response.status >= 500 || response.status === 429;
+      } catch (error) {
+        if (shutdown.signal.aborted) return;
+        const e = error as Error & { cause?: { code?: string } };
+        outcome = e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : `network error ${e.cause?.code ?? e.name}`;
+        retry = true;
+      }
+      if (!retry || attempt === attempts) {
+        log.warn({ ...context, attempt, outcome }, 'back-channel logout not delivered; giving up');
+        return;
+      }
+      log.warn({ ...context, attempt, outcome }, 'back-channel logout not delivered; will retry');
+      await sleep(backoffMs * 2 ** (attempt - 1), undefined, { signal: shutdown.signal }).catch(() => undefined);
+    }
+  }
+
+  async function onSessionRevoked(event: ServerEvents['session.revoked']): Promise<void> {
+    for (const client of await targets(event.userId)) track(deliver({ client, subject: event.userId, sid: event.sid }));
+  }
+
+  async function onUserDisabled(event: ServerEvents['user.disabled']): Promise<void> {
+    for (const client of await targets(event.userId)) {
+      if (client.metadata.backchannel_logout_session_required === true) {
+        // The client asked for `sid` in every logout token (§2.2): one per ended session.
+        for (const sid of event.sids) track(deliver({ client, subject: event.userId, sid }));
+      } else {
+        // No `sid`: every session of `sub` at the RP ends (§2.4).
+        track(deliver({ client, subject: event.userId }));
+      }
+    }
+  }
+
+  const unsubscribe = [
+    deps.events.on('session.revoked', (event) => void track(onSessionRevoked(event))),
+    deps.events.on('user.disabled', (event) => void track(onUserDisabled(event))),
+  ];
+
+  return {
+    async idle() {
+      while (pending.size > 0) await Promise.allSettled([...pending]);
+    },
+    close() {
+      for (const off of unsubscribe) off();
+      shutdown.abort();
+    },
+    metadata: { backchannel_logout_supported: true, backchannel_logout_session_supported: true },
+  };
+}
