@@ -17,6 +17,7 @@ import { installDpop } from './dpop/index.js';
 import { allowAllAccess, builtinGrants, DEVICE_CODE_GRANT, type Grant } from './grants/index.js';
 import { createUserGrants, idTokenAlgsOf, registerUserEndpoints } from './grants/install.js';
 import { createEventBus, type EventBus } from './events/bus.js';
+import { startBackchannelLogout } from './logout/index.js';
 import { createApp } from './http/app.js';
 import { createLogger } from './http/logger.js';
 import { registerPostEndpoint } from './http/routes.js';
@@ -141,9 +142,12 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     const repeatable = new Set(grants.flatMap((g) => g.repeatable ?? []));
     const app = createApp({ server: config.server, logger, repeatable });
     const dpop = installDpop({ app, issuer: config.issuer, config: config.dpop, masterKey, storage: served, now });
+    // OIDC Back-Channel Logout: listens to session.revoked / user.disabled, delivers in the background.
+    const backchannel = startBackchannelLogout({ issuer: config.issuer, storage: served, keys, events, log: logger.child({ component: 'backchannel-logout' }), now });
+    stopTimers.push(() => backchannel.close());
     registerDiscovery(
       app,
-      { ...buildMetadata({ issuer: config.issuer, grantTypes: grants.map((g) => g.grantType), clientAuth: clientAuth.metadata, idTokenAlgs: userGrants.idTokenAlgs }), ...dpop.metadata },
+      { ...buildMetadata({ issuer: config.issuer, grantTypes: grants.map((g) => g.grantType), clientAuth: clientAuth.metadata, idTokenAlgs: userGrants.idTokenAlgs }), ...dpop.metadata, ...backchannel.metadata },
     );
     registerJwks(app, { keys, cacheMaxAge: config.keys.jwksCacheMaxAge });
     registerHealth(app, { storage, keys, alg: config.keys.accessTokenAlg });
