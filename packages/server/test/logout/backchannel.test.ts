@@ -184,6 +184,11 @@ describe('OpenID Connect Back-Channel Logout 1.0', () => {
     expect(subTokens[0]).not.toHaveProperty('sid');
   });
 
+  it('§2.1: discovery advertises backchannel_logout_supported and backchannel_logout_session_supported', async () => {
+    const metadata = (await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    expect(metadata).toMatchObject({ backchannel_logout_supported: true, backchannel_logout_session_supported: true });
+  });
+
   it('disabling a user through tessera.admin reaches the back-channel logout of the running server', async () => {
     handler = ok;
     const a = await clientWith({ backchannel_logout_uri: `${receiverUrl}/server`, backchannel_logout_session_required: true });
