@@ -4,6 +4,7 @@ import { interactionSchema } from '../interaction/config.js';
 import { dpopSchema } from '../dpop/config.js';
 import { policySchema } from '../access/config.js';
 import { ssfSchema } from '../ssf/config.js';
+import { devicesSchema } from '../devices/config.js';
 import { keysSchema } from './keys.js';
 import { operationsSchema } from './operations.js';
 import { issuerSchema, serverSchema } from './server.js';
@@ -23,6 +24,7 @@ export type { TokensConfig } from './tokens.js';
 export type { DpopConfig } from '../dpop/config.js';
 export type { PolicyConfig } from '../access/config.js';
 export type { SsfConfig } from '../ssf/config.js';
+export type { DevicesConfig } from '../devices/config.js';
 
 /**
  * The whole configuration: one schema holding types, defaults, validation and documentation
@@ -43,6 +45,7 @@ export const configSchema = z
     dpop: dpopSchema,
     policy: policySchema,
     ssf: ssfSchema,
+    devices: devicesSchema,
   })
   .superRefine((config, ctx) => {
     // A resource server may cache the JWKS for max-age; a key must be visible that long before it
