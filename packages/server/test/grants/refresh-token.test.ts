@@ -1,0 +1,194 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDpopProof, dpopKeyThumbprint, hashSecret } from '@tessera/token';
+import { FORM, form, ISSUER, T0 } from '../helpers.js';
+import { claimsOf, STORES, userSetup, type UserFixture } from './fixture.js';
+
+const error = (res: { statusCode: number; json(): { error: string } }) => ({ status: res.statusCode, error: res.json().error });
+
+/** Lifetimes short enough to cross in a test: idle 1 h, absolute 2 h, grace 10 s. */
+const TOKENS = { refreshIdle: '1h', refreshAbsolute: '2h', refreshGrace: 10 };
+
+describe.each(STORES)('refresh_token grant on %s (RFC 6749 §6, RFC 9700 §4.14.2)', (kind) => {
+  let f: UserFixture;
+  beforeAll(async () => {
+    f = await userSetup(kind, { tokens: TOKENS });
+  });
+  afterAll(() => f.close());
+
+  /** A fresh family: the code exchange's response. */
+  async function family(scope = ['openid', 'profile', 'read']) {
+    const { code, verifier, record } = await f.code({ scope });
+    const res = await f.exchange(code, verifier);
+    expect(res.statusCode, res.body).toBe(200);
+    return { ...(res.json() as { access_token: string; refresh_token: string; id_token?: string }), grantId: record.grantId };
+  }
+
+  it('rotates: a new refresh token and a new access token; the old one is spent', async () => {
+    const first = await family();
+    const res = await f.refresh(first.refresh_token);
+    expect(res.statusCode, res.body).toBe(200);
+    const next = res.json();
+    expect(next).toMatchObject({ token_type: 'Bearer', expires_in: 600, scope: 'openid profile read', refresh_token: expect.stringMatching(/^trt_/) });
+    expect(next.refresh_token).not.toBe(first.refresh_token);
+    expect(next.access_token).not.toBe(first.access_token);
+    expect(await f.introspect(first.refresh_token)).toEqual({ active: false });
+    expect(await f.introspect(next.refresh_token)).toMatchObject({ active: true, token_type: 'refresh_token' });
+  });
+
+  it('OpenID Connect Core §12.2: a refresh with openid brings an ID token with the original auth_time and no nonce', async () => {
+    const first = await family();
+    const next = (await f.refresh(first.refresh_token)).json();
+    const claims = claimsOf(next.id_token);
+    expect(claims).toMatchObject({ iss: ISSUER, sub: f.userId, aud: f.web.id, auth_time: T0 / 1000 - 30, acr: 'urn:tessera:acr:mfa', sid: 'sid-1' });
+    expect(claims).not.toHaveProperty('nonce');
+  });
+
+  it('grace window: two concurrent requests with the same refresh token both succeed with the same successor', async () => {
+    const first = await family();
+    const [a, b] = await Promise.all([f.refresh(first.refresh_token), f.refresh(first.refresh_token)]);
+    expect([a.statusCode, b.statusCode]).toEqual([200, 200]);
+    expect(a.json().refresh_token).toBe(b.json().refresh_token);
+    // Each got a usable access token, and the one successor carries the family on.
+    expect(await f.introspect(a.json().access_token)).toMatchObject({ active: true });
+    expect(await f.introspect(b.json().access_token)).toMatchObject({ active: true });
+    expect((await f.refresh(a.json().refresh_token)).statusCode).toBe(200);
+  });
+
+  it('grace window: a retry within refreshGrace re-derives the same successor (nothing is stored to do it)', async () => {
+    const first = await family();
+    const a = (await f.refresh(first.refresh_token)).json();
+    f.clock.advance(10);
+    const b = await f.refresh(first.refresh_token);
+    expect(b.statusCode).toBe(200);
+    expect(b.json().refresh_token).toBe(a.refresh_token);
+  });
+
+  it('RFC 9700 §4.14.2: reuse of a rotated refresh token after the grace window revokes the whole family', async () => {
+    const first = await family();
+    const second = (await f.refresh(first.refresh_token)).json();
+    f.clock.advance(11);
+    expect(error(await f.refresh(first.refresh_token))).toEqual({ status: 400, error: 'invalid_grant' });
+    // Everything of the family is dead: both refresh tokens, and both JWT access tokens (revocation list).
+    for (const token of [first.refresh_token, second.refresh_token, first.access_token, second.access_token]) {
+      expect(await f.introspect(token)).toEqual({ active: false });
+    }
+    expect(await f.storage.revocations.get(claimsOf(second.access_token).jti as string)).toMatchObject({ reason: 'refresh_token_reuse' });
+    expect(error(await f.refresh(second.refresh_token))).toEqual({ status: 400, error: 'invalid_grant' });
+    expect((await f.storage.grants.get(first.grantId))?.revokedAt).not.toBeNull();
+  });
+
+  it('RFC 9700 §4.14.2: presenting an older ancestor (its successor already rotated) is reuse, even inside the grace window', async () => {
+    const first = await family();
+    const second = (await f.refresh(first.refresh_token)).json();
+    const third = (await f.refresh(second.refresh_token)).json();
+    expect(error(await f.refresh(first.refresh_token))).toEqual({ status: 400, error: 'invalid_grant' });
+    expect(await f.introspect(third.refresh_token)).toEqual({ active: false });
+    expect(await f.introspect(third.access_token)).toEqual({ active: false });
+  });
+
+  it('RFC 6749 §6: a scope not originally granted is invalid_scope (no widening), and nothing rotates', async () => {
+    const first = await family();
+    expect(error(await f.refresh(first.refresh_token, { scope: 'openid read write' }))).toEqual({ status: 400, error: 'invalid_scope' });
+    expect(await f.introspect(first.refresh_token)).toMatchObject({ active: true });
+  });
+
+  it('RFC 6749 §6: a narrower scope applies to the access token; the new refresh token keeps the original scope', async () => {
+    const first = await family();
+    const narrowed = (await f.refresh(first.refresh_token, { scope: 'read' })).json();
+    expect(narrowed.scope).toBe('read');
+    expect(claimsOf(narrowed.access_token).scope).toBe('read');
+    expect(narrowed).not.toHaveProperty('id_token');
+    const full = (await f.refresh(narrowed.refresh_token, { scope: 'openid profile read' })).json();
+    expect(full.scope).toBe('openid profile read');
+  });
+
+  it('RFC 6749 §6: a refresh token issued to another client is invalid_grant and stays usable by its client', async () => {
+    const first = await family();
+    expect(error(await f.refresh(first.refresh_token, {}, f.other.auth))).toEqual({ status: 400, error: 'invalid_grant' });
+    expect((await f.refresh(first.refresh_token)).statusCode).toBe(200);
+  });
+
+  it('idle lifetime: a refresh token unused for refreshIdle expires; each rotation extends it', async () => {
+    const first = await family();
+    f.clock.advance(3000);
+    const second = (await f.refresh(first.refresh_token)).json();
+    f.clock.advance(3000);
+    const third = await f.refresh(second.refresh_token);
+    expect(third.statusCode).toBe(200);
+    f.clock.advance(3601);
+    expect(error(await f.refresh(third.json().refresh_token))).toEqual({ status: 400, error: 'invalid_grant' });
+  });
+
+  it('absolute lifetime: no rotation carries a family past refreshAbsolute', async () => {
+    const first = await family();
+    let token = first.refresh_token;
+    for (let i = 0; i < 2; i++) {
+      f.clock.advance(3000);
+      token = (await f.refresh(token)).json().refresh_token;
+    }
+    const stored = await f.storage.tokens.get(hashSecret(token));
+    expect(stored!.expiresAt.getTime()).toBe(f.clock.now() - 6000_000 + 7200_000);
+    f.clock.advance(1201);
+    expect(error(await f.refresh(token))).toEqual({ status: 400, error: 'invalid_grant' });
+  });
+
+  it('a disabled user gets invalid_grant', async () => {
+    const first = await family();
+    await f.storage.users.update(f.userId, { status: 'disabled' }, new Date(f.clock.now()));
+    try {
+      expect(error(await f.refresh(first.refresh_token))).toEqual({ status: 400, error: 'invalid_grant' });
+    } finally {
+      await f.storage.users.update(f.userId, { status: 'active' }, new Date(f.clock.now()));
+    }
+  });
+
+  it('a revoked session (tokens.revokeBySession) ends its refresh tokens: invalid_grant', async () => {
+    const first = await family();
+    await f.storage.tokens.revokeBySession('sid-1', new Date(f.clock.now()));
+    expect(error(await f.refresh(first.refresh_token))).toEqual({ status: 400, error: 'invalid_grant' });
+  });
+
+  it('RFC 7009 §2.1: revoking a refresh token ends its family, JWT access tokens included', async () => {
+    const first = await family();
+    const second = (await f.refresh(first.refresh_token)).json();
+    const res = await f.post('/revoke', { token: second.refresh_token, token_type_hint: 'refresh_token' });
+    expect(res.statusCode).toBe(200);
+    expect(await f.introspect(second.access_token)).toEqual({ active: false });
+    expect(await f.introspect(first.access_token)).toEqual({ active: false });
+    expect(error(await f.refresh(second.refresh_token))).toEqual({ status: 400, error: 'invalid_grant' });
+  });
+
+  it('a missing refresh_token is invalid_request; a foreign value is invalid_grant', async () => {
+    expect(error(await f.post('/token', { grant_type: 'refresh_token' }))).toEqual({ status: 400, error: 'invalid_request' });
+    expect(error(await f.refresh('trt_' + 'A'.repeat(43)))).toEqual({ status: 400, error: 'invalid_grant' });
+    expect(error(await f.refresh('tat_' + 'A'.repeat(43)))).toEqual({ status: 400, error: 'invalid_grant' });
+    expect(error(await f.refresh('garbage'))).toEqual({ status: 400, error: 'invalid_grant' });
+  });
+
+  it('RFC 9449 §5: a DPoP-bound refresh token needs a proof of the same key', async () => {
+    const key = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const otherKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const proof = (k = key) => createDpopProof(k.privateKey, { htm: 'POST', htu: `${ISSUER}/token`, iat: Math.floor(f.clock.now() / 1000) });
+    const jkt = dpopKeyThumbprint(key.publicKey);
+    const { code, verifier } = await f.code({ dpopJkt: jkt });
+    const withProof = (params: Record<string, string>, dpop?: string) =>
+      f.tessera.app.inject({
+        method: 'POST',
+        url: '/token',
+        headers: { 'content-type': FORM, authorization: f.web.auth, ...(dpop ? { dpop } : {}) },
+        payload: form(params),
+      });
+    const issued = await withProof({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: 'https://app.example.com/cb' }, proof());
+    expect(issued.statusCode, issued.body).toBe(200);
+    expect(issued.json().token_type).toBe('DPoP');
+    expect(claimsOf(issued.json().access_token).cnf).toEqual({ jkt });
+    const rt = issued.json().refresh_token as string;
+    expect(error(await withProof({ grant_type: 'refresh_token', refresh_token: rt }))).toEqual({ status: 400, error: 'invalid_grant' });
+    expect(error(await withProof({ grant_type: 'refresh_token', refresh_token: rt }, proof(otherKey)))).toEqual({ status: 400, error: 'invalid_grant' });
+    const refreshed = await withProof({ grant_type: 'refresh_token', refresh_token: rt }, proof());
+    expect(refreshed.statusCode, refreshed.body).toBe(200);
+    expect(refreshed.json().token_type).toBe('DPoP');
+    expect(claimsOf(refreshed.json().access_token).cnf).toEqual({ jkt });
+  });
+});
