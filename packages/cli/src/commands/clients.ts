@@ -1,4 +1,5 @@
-import { JSON_FLAG, parse, STORAGE_FLAGS, str, UsageError, words } from '../args.js';
+import { readFile } from 'node:fs/promises';
+import { CliError, JSON_FLAG, parse, STORAGE_FLAGS, str, UsageError, words, type Parsed } from '../args.js';
 import type { Io } from '../io.js';
 import { serverApi } from '../lazy.js';
 import { json, table } from '../io.js';
@@ -9,11 +10,17 @@ const STORAGE_HELP = `storage (same as tessera start): --data DIR (TESSERA_DATA_
   --store sqlite|postgres (TESSERA_STORE), --database-url URL (TESSERA_DATABASE_URL)`;
 
 export const CLIENTS_USAGE = `usage: tessera clients create --name NAME [--grant-types client_credentials] [--scope "a b"]
-                              [--resource URL]… [--auth-method client_secret_basic|client_secret_post] [--json]
+                              [--resource URL]… [--auth-method client_secret_basic|client_secret_post|
+                              private_key_jwt|none] [--jwks-file FILE] [--redirect-uri URL]…
+                              [--post-logout-redirect-uri URL]… [--backchannel-logout-uri URL
+                              [--backchannel-logout-session-required]] [--id-token-alg RS256|ES256|EdDSA]
+                              [--dpop-bound] [--json]
        tessera clients list [--json]
        tessera clients delete CLIENT_ID [--json]
 
 create prints the client_id and the client_secret; the secret is shown ONCE (only its hash is stored).
+private_key_jwt clients give their public keys (a JWK Set) in --jwks-file; none is a public client
+(PKCE, no secret). Redirect and logout URIs use https (http only for 127.0.0.1 or [::1]).
 ${STORAGE_HELP}`;
 
 const CREATE_FLAGS = {
@@ -24,7 +31,45 @@ const CREATE_FLAGS = {
   scope: { type: 'string', multiple: true },
   resource: { type: 'string', multiple: true },
   'auth-method': { type: 'string' },
+  'jwks-file': { type: 'string' },
+  'redirect-uri': { type: 'string', multiple: true },
+  'post-logout-redirect-uri': { type: 'string', multiple: true },
+  'backchannel-logout-uri': { type: 'string' },
+  'backchannel-logout-session-required': { type: 'boolean' },
+  'id-token-alg': { type: 'string' },
+  'dpop-bound': { type: 'boolean' },
 } as const;
+
+const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
+type AuthMethod = (typeof AUTH_METHODS)[number];
+
+/** OpenID Connect registration metadata from flags; validated (URIs, algorithm) by the admin API. */
+function metadataFrom(values: Parsed['values']): Record<string, unknown> {
+  const list = (name: string) => (Array.isArray(values[name]) ? (values[name] as string[]) : []);
+  const metadata: Record<string, unknown> = {};
+  if (list('post-logout-redirect-uri').length) metadata.post_logout_redirect_uris = list('post-logout-redirect-uri');
+  const backchannel = str(values, 'backchannel-logout-uri', CLIENTS_USAGE);
+  if (backchannel !== undefined) metadata.backchannel_logout_uri = backchannel;
+  if (values['backchannel-logout-session-required'] === true) metadata.backchannel_logout_session_required = true;
+  const alg = str(values, 'id-token-alg', CLIENTS_USAGE);
+  if (alg !== undefined) metadata.id_token_signed_response_alg = alg;
+  if (values['dpop-bound'] === true) metadata.dpop_bound_access_tokens = true;
+  return metadata;
+}
+
+async function readJwks(file: string): Promise<{ keys: Record<string, unknown>[] }> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`cannot read --jwks-file ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  try {
+    return JSON.parse(text) as { keys: Record<string, unknown>[] };
+  } catch {
+    throw new CliError(`--jwks-file ${file} is not JSON (expected a JWK Set: {"keys":[…]})`);
+  }
+}
 
 export async function clientsCommand(argv: string[], io: Io): Promise<number> {
   const [sub, ...rest] = argv;
@@ -41,20 +86,45 @@ async function create(argv: string[], io: Io): Promise<number> {
   if (values.help) return io.out(CLIENTS_USAGE), 0;
   const name = str(values, 'name', CLIENTS_USAGE, true);
   const grantTypes = words(values, 'grant-types');
-  const authMethod = str(values, 'auth-method', CLIENTS_USAGE);
-  if (authMethod && authMethod !== 'client_secret_basic' && authMethod !== 'client_secret_post') {
-    throw new UsageError(`--auth-method must be client_secret_basic or client_secret_post, not "${authMethod}"`, CLIENTS_USAGE);
+  const authMethod = (str(values, 'auth-method', CLIENTS_USAGE) ?? 'client_secret_basic') as AuthMethod;
+  if (!AUTH_METHODS.includes(authMethod)) {
+    throw new UsageError(`--auth-method must be one of ${AUTH_METHODS.join(', ')}, not "${authMethod}"`, CLIENTS_USAGE);
   }
-  const input = {
+  const jwksFile = str(values, 'jwks-file', CLIENTS_USAGE);
+  if ((authMethod === 'private_key_jwt') !== (jwksFile !== undefined)) {
+    throw new UsageError('--jwks-file goes with (and only with) --auth-method private_key_jwt', CLIENTS_USAGE);
+  }
+  const common = {
     name,
-    grantTypes: grantTypes.length ? grantTypes : ['client_credentials'],
     scopes: words(values, 'scope'),
     resources: words(values, 'resource'),
-    ...(authMethod ? { authMethod: authMethod as 'client_secret_basic' } : {}),
+    redirectUris: Array.isArray(values['redirect-uri']) ? (values['redirect-uri'] as string[]) : [],
+    metadata: metadataFrom(values),
   };
-  const { client, clientSecret } = await withStore(storeSettings(values, io.env, io.cwd), async (s) => (await serverApi()).adminFor(s).createClient(input));
+  const withSecret = authMethod === 'client_secret_basic' || authMethod === 'client_secret_post';
+  // A public client gets no grant unless asked; a confidential one defaults to client_credentials.
+  const grants = grantTypes.length ? grantTypes : withSecret ? ['client_credentials'] : [];
+  const jwks = jwksFile === undefined ? undefined : await readJwks(jwksFile);
+  const { client, clientSecret } = await withStore(storeSettings(values, io.env, io.cwd), async (s) => {
+    const admin = (await serverApi()).adminFor(s);
+    if (withSecret) return admin.createClient({ ...common, grantTypes: grants, authMethod });
+    const created = await admin.createClientWithoutSecret({ ...common, grantTypes: grants, authMethod, ...(jwks !== undefined && { jwks }) });
+    return { client: created, clientSecret: undefined };
+  });
   if (values.json) {
-    io.out(json({ client_id: client.clientId, client_secret: clientSecret, name: client.name, grant_types: client.grantTypes, scope: client.scopes.join(' '), resources: client.resources }));
+    io.out(
+      json({
+        client_id: client.clientId,
+        ...(clientSecret !== undefined && { client_secret: clientSecret }),
+        name: client.name,
+        token_endpoint_auth_method: client.authMethods[0],
+        grant_types: client.grantTypes,
+        scope: client.scopes.join(' '),
+        resources: client.resources,
+        redirect_uris: client.redirectUris,
+        ...client.metadata,
+      }),
+    );
     return 0;
   }
   io.out(`client_id:     ${client.clientId}`);
