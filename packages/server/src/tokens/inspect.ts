@@ -1,5 +1,6 @@
-import type { RevocationStore, TokenStore } from '@tessera/store';
+import type { CutoffStore, RevocationStore, TokenStore } from '@tessera/store';
 import { hashSecret, verifyJwt, type JwtPayload } from '@tessera/token';
+import { isCutOff } from '../cae/cutoff-check.js';
 import type { KeySource } from './key-source.js';
 
 /** An access or refresh token that is valid right now, described in one shape for both formats. */
@@ -43,9 +44,11 @@ export function createTokenInspector(deps: {
   keys: Pick<KeySource, 'verificationKey'>;
   tokens: Pick<TokenStore, 'get'>;
   revocations: Pick<RevocationStore, 'get'>;
+  /** Continuous access evaluation: JWTs of a device/session/subject cut off at or after their `iat` are inactive. */
+  cutoffs?: Pick<CutoffStore, 'get'>;
   now: () => number;
 }): FindActiveToken {
-  const { issuer, keys, tokens, revocations, now } = deps;
+  const { issuer, keys, tokens, revocations, cutoffs, now } = deps;
   const getKey = (kid: string | undefined, alg: string) => keys.verificationKey(kid, alg);
 
   async function findJwt(value: string): Promise<ActiveToken | undefined> {
@@ -57,7 +60,8 @@ export function createTokenInspector(deps: {
     }
     const token = describeJwt(payload, issuer, Math.floor(now() / 1000));
     if (token === undefined) return undefined;
-    return (await revocations.get(token.jti)) === undefined ? token : undefined;
+    if ((await revocations.get(token.jti)) !== undefined) return undefined;
+    return cutoffs !== undefined && (await isCutOff(cutoffs, token)) ? undefined : token;
   }
 
   async function findOpaque(value: string): Promise<ActiveToken | undefined> {
