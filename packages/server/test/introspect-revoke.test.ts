@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FORM, form, ISSUER, JWT_API, OPAQUE_API, setup, T0, type Fixture } from './helpers.js';
+import { userSetup, type UserFixture } from './grants/fixture.js';
 
 let f: Fixture;
 let resourceServer: { id: string; secret: string };
@@ -198,5 +199,63 @@ describe('revocation (RFC 7009)', () => {
       f.storage.revocations.add = original;
     }
     expect((await introspect(token)).active).toBe(true);
+  });
+});
+
+describe('refresh tokens and user tokens at introspection and revocation (issue 3)', () => {
+  let u: UserFixture;
+  beforeAll(async () => {
+    u = await userSetup('memory');
+  });
+  afterAll(() => u.close());
+
+  async function exchange(resource = [JWT_API]) {
+    const { code, verifier } = await u.code({ resource });
+    return (await u.exchange(code, verifier)).json() as { access_token: string; refresh_token: string };
+  }
+
+  it('RFC 7662 §2.2: describes a refresh token with token_type_hint refresh_token, its sid, acr and auth_time', async () => {
+    const { refresh_token } = await exchange();
+    const res = await u.post('/introspect', { token: refresh_token, token_type_hint: 'refresh_token' });
+    expect(res.json()).toEqual({
+      active: true,
+      scope: 'openid profile read',
+      client_id: u.web.id,
+      token_type: 'refresh_token',
+      exp: T0 / 1000 + 14 * 86_400,
+      iat: T0 / 1000,
+      sub: u.userId,
+      aud: JWT_API,
+      iss: ISSUER,
+      jti: expect.any(String),
+      sid: 'sid-1',
+      acr: 'urn:tessera:acr:mfa',
+      auth_time: T0 / 1000 - 30,
+    });
+  });
+
+  it('describes user access tokens, JWT and opaque, with sid, acr and auth_time', async () => {
+    for (const resource of [JWT_API, OPAQUE_API]) {
+      const { access_token } = await exchange([resource]);
+      expect(await u.introspect(access_token)).toMatchObject({ active: true, token_type: 'Bearer', sub: u.userId, sid: 'sid-1', acr: 'urn:tessera:acr:mfa', auth_time: T0 / 1000 - 30 });
+    }
+  });
+
+  it('RFC 7662 §4: another client learns nothing about a refresh token ({"active":false})', async () => {
+    const { refresh_token } = await exchange();
+    expect(await u.introspect(refresh_token, u.other.auth)).toEqual({ active: false });
+  });
+
+  it('RFC 7009 §2.1: another client cannot revoke a refresh token (200, but it stays active)', async () => {
+    const { refresh_token } = await exchange();
+    expect((await u.post('/revoke', { token: refresh_token, token_type_hint: 'refresh_token' }, u.other.auth)).statusCode).toBe(200);
+    expect(await u.introspect(refresh_token)).toMatchObject({ active: true });
+  });
+
+  it('RFC 7009 §2.1: revoking a refresh token revokes its family (the access token issued with it too)', async () => {
+    const { access_token, refresh_token } = await exchange();
+    expect((await u.post('/revoke', { token: refresh_token })).statusCode).toBe(200);
+    expect(await u.introspect(refresh_token)).toEqual({ active: false });
+    expect(await u.introspect(access_token)).toEqual({ active: false });
   });
 });

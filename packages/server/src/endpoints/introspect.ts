@@ -31,6 +31,8 @@ const INACTIVE = '{"active":false}';
  */
 export function mayIntrospect(caller: ClientRecord, token: ActiveToken): boolean {
   if (caller.clientId === token.clientId) return true;
+  // A refresh token is never presented to a resource server: only its own client may ask about it.
+  if (token.kind === 'refresh_token') return false;
   for (const audience of token.audience) if (caller.resources.includes(audience)) return true;
   return false;
 }
