@@ -12,18 +12,24 @@ export interface SecurityHeaderOptions {
    * that redirect URI's origin here, or the browser blocks the final hop.
    */
   readonly formActionSources?: readonly string[];
+  /** `'sha256-…'` sources for inline `<script>` elements (only the form_post auto-submit has one). */
+  readonly scriptHashes?: readonly string[];
 }
 
-const SOURCE = /^(?:'sha256-[A-Za-z0-9+/]+=*'|https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?|\[[0-9a-fA-F:]+\](?::\d{1,5})?)$/;
+// A hash, an http(s) origin (host name, IPv4 or bracketed IPv6, optional port), or a bare scheme
+// (`com.example.app:`) for native apps' private-use redirect URIs (RFC 8252 §7.1).
+const SOURCE = /^(?:'sha256-[A-Za-z0-9+/]+=*'|https?:\/\/(?:[A-Za-z0-9.-]+|\[[0-9a-fA-F:.]+\])(?::\d{1,5})?|[a-z][a-z0-9+.-]*:)$/;
 
 export function contentSecurityPolicy(options: SecurityHeaderOptions): string {
-  const sources = [...options.styleHashes, ...(options.formActionSources ?? [])];
+  const scripts = options.scriptHashes ?? [];
+  const sources = [...options.styleHashes, ...(options.formActionSources ?? []), ...scripts];
   for (const source of sources) {
     // A source is spliced into a header: refuse anything that could add a directive (`;`) or a keyword.
     if (!SOURCE.test(source)) throw new RangeError(`not a CSP source: ${JSON.stringify(source)}`);
   }
   return [
     "default-src 'none'",
+    ...(scripts.length > 0 ? [`script-src ${scripts.join(' ')}`] : []),
     `style-src ${options.styleHashes.join(' ') || "'none'"}`,
     "img-src 'self' data:",
     `form-action 'self'${(options.formActionSources ?? []).map((s) => ` ${s}`).join('')}`,
@@ -45,11 +51,17 @@ export function securityHeaders(options: SecurityHeaderOptions): Record<string, 
   };
 }
 
-/** The origin of a redirect URI, for {@link SecurityHeaderOptions.formActionSources}; `undefined` for non-http(s) (custom-scheme apps). */
+/**
+ * The CSP source that lets a form's answer redirect to `redirectUri`, for
+ * {@link SecurityHeaderOptions.formActionSources}: its origin for http(s), its scheme for a native
+ * app's private-use URI scheme; `undefined` when it is neither.
+ */
 export function formActionSourceFor(redirectUri: string): string | undefined {
   try {
     const url = new URL(redirectUri);
-    return url.protocol === 'https:' || url.protocol === 'http:' ? url.origin : undefined;
+    if (url.protocol === 'https:' || url.protocol === 'http:') return url.origin;
+    const scriptable = /^(?:javascript|data|blob|filesystem|file|vbscript):$/.test(url.protocol);
+    return !scriptable && /^[a-z][a-z0-9+.-]*:$/.test(url.protocol) ? url.protocol : undefined;
   } catch {
     return undefined;
   }

@@ -28,10 +28,23 @@ describe('security headers for interaction pages', () => {
     const source = formActionSourceFor('https://app.example:8443/cb?x=1');
     expect(source).toBe('https://app.example:8443');
     expect(contentSecurityPolicy({ styleHashes: [], formActionSources: [source!] })).toContain("form-action 'self' https://app.example:8443;");
-    expect(formActionSourceFor('com.example.app:/callback')).toBeUndefined();
   });
 
-  it.each(["https://a.example; script-src *", "'unsafe-inline'", '*', 'https://a.example/path'])('refuses the injected CSP source %j', (source) => {
+  it('RFC 8252 §7.1: a private-use URI scheme redirect becomes a scheme source; script-capable schemes never do', () => {
+    expect(formActionSourceFor('com.example.app:/callback')).toBe('com.example.app:');
+    expect(contentSecurityPolicy({ styleHashes: [], formActionSources: ['com.example.app:'] })).toContain("form-action 'self' com.example.app:;");
+    expect(formActionSourceFor('javascript:alert(1)')).toBeUndefined();
+    expect(formActionSourceFor('data:text/html,x')).toBeUndefined();
+    expect(formActionSourceFor('not a url')).toBeUndefined();
+  });
+
+  it('adds script-src only for the given hashes', () => {
+    expect(contentSecurityPolicy({ styleHashes: [] })).not.toContain('script-src');
+    expect(contentSecurityPolicy({ styleHashes: [], scriptHashes: ["'sha256-abc='"] })).toContain("script-src 'sha256-abc='");
+    expect(() => contentSecurityPolicy({ styleHashes: [], scriptHashes: ["'unsafe-inline'"] })).toThrow(RangeError);
+  });
+
+  it.each(["https://a.example; script-src *", "'unsafe-inline'", '*', 'https://a.example/path', 'https:x', 'a b:'])('refuses the injected CSP source %j', (source) => {
     expect(() => contentSecurityPolicy({ styleHashes: [], formActionSources: [source] })).toThrow(RangeError);
   });
 });

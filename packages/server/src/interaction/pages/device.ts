@@ -42,3 +42,38 @@ export function deviceDonePage(input: { readonly approved: boolean; readonly cli
       : html`<h1>Device not connected</h1><p>You denied access to ${input.clientName}. You can close this page.</p>`,
   });
 }
+
+export interface DeviceConfirmPageInput {
+  readonly action: string;
+  readonly csrfToken: string;
+  /** Normalised user code, shown grouped so the user can compare it with the device. */
+  readonly userCode: string;
+  readonly clientName: string;
+  readonly scopes: readonly string[];
+  readonly username: string;
+}
+
+/**
+ * Confirm a device (RFC 8628 §5.4: show which client asks and have the user check the code on the
+ * device, against remote phishing). Approve and deny post `decision` with the code in a hidden field.
+ */
+export function deviceConfirmPage(input: DeviceConfirmPageInput): RenderedPage {
+  const shown = input.userCode.length === 8 ? `${input.userCode.slice(0, 4)}-${input.userCode.slice(4)}` : input.userCode;
+  return renderPage({
+    title: `Connect ${input.clientName}?`,
+    main: html`<h1>Connect ${input.clientName}?</h1>
+<p class="muted">Signed in as <strong>${input.username}</strong></p>
+<p>Check that your device shows this code: <strong class="secret">${shown}</strong></p>
+<p id="device-scopes">${input.clientName} will be able to:</p>
+<ul class="scopes" aria-labelledby="device-scopes">${input.scopes.map((s) => html`<li><code>${s}</code></li>`)}</ul>
+<p class="muted">Only continue if you started this on a device you own.</p>
+<form method="post" action="${input.action}">
+${csrfInput(input.csrfToken)}
+<input type="hidden" name="user_code" value="${input.userCode}">
+<div class="actions">
+<button class="primary" type="submit" name="decision" value="approve">Allow</button>
+<button class="secondary" type="submit" name="decision" value="deny">Deny</button>
+</div>
+</form>`,
+  });
+}

@@ -8,6 +8,8 @@ export interface LogoutConfirmPageInput {
   /** Shown when an RP-initiated logout request named a client (OIDC RP-Initiated Logout §2). */
   readonly clientName?: string;
   readonly formActionSources?: readonly string[];
+  /** Request parameters carried through the confirmation (validated again when it is posted). */
+  readonly hidden?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -22,6 +24,7 @@ export function logoutConfirmPage(input: LogoutConfirmPageInput): RenderedPage {
 ${input.clientName ? html`<p>${input.clientName} asks to sign you out.</p>` : ''}
 <form method="post" action="${input.action}">
 ${csrfInput(input.csrfToken)}
+${Object.entries(input.hidden ?? {}).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}
 <div class="actions">
 <button class="primary" type="submit" name="logout" value="yes">Sign out</button>
 <button class="secondary" type="submit" name="logout" value="no">Stay signed in</button>

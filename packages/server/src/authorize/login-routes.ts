@@ -1,0 +1,118 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { canonicalUsername } from '../accounts/users.js';
+import { formActionSourceFor } from '../interaction/headers.js';
+import { passwordStep, totpStep, type LoginOutcome } from '../interaction/login-attempt.js';
+import { loginPage, totpVerifyPage, type InteractionError } from '../interaction/pages/index.js';
+import { INTERACTION_PATHS, type InteractionDeps } from './deps.js';
+import { interactionLost, proceed } from './flow.js';
+import { bodyOf, formIsGenuine, refuseOtherMethods, sendFlow, sendPage } from './http.js';
+import { interactionCookie, readInteraction, type InteractionState } from './interaction.js';
+import { clientDisplayName } from './request.js';
+import { createSession } from './session.js';
+
+/**
+ * Sign-in pages: username + password, then a TOTP code for users with a confirmed factor. The
+ * throttle (per account × IP, per IP, per account for unknown sources) runs before any password is
+ * checked; see interaction/login-attempt.ts. A complete sign-in starts a fresh SSO session.
+ */
+export function registerLogin(scope: FastifyInstance, deps: InteractionDeps): void {
+  /** After the form, the browser may be redirected to the client: its origin must be in form-action. */
+  const formActionSources = (state: InteractionState) => {
+    const source = state.request && formActionSourceFor(state.request.redirectUri);
+    return source ? [source] : [];
+  };
+  const clientName = async (state: InteractionState) => {
+    if (state.request === undefined) return undefined;
+    const client = await deps.lookupClient(state.request.clientId);
+    return client && clientDisplayName(client);
+  };
+
+  async function showLogin(reply: FastifyReply, state: InteractionState, extra: { error?: InteractionError; retryAfterSeconds?: number; username?: string } = {}) {
+    const name = await clientName(state);
+    const username = extra.username ?? state.pendingUsername ?? state.request?.loginHint;
+    return sendPage(
+      reply,
+      loginPage({
+        action: INTERACTION_PATHS.login,
+        csrfToken: deps.csrf.issue(state.id),
+        formActionSources: formActionSources(state),
+        ...(username !== undefined && { username }),
+        ...(name !== undefined && { clientName: name }),
+        ...(extra.error !== undefined && { error: extra.error }),
+        ...(extra.retryAfterSeconds !== undefined && { retryAfterSeconds: extra.retryAfterSeconds }),
+      }),
+    );
+  }
+
+  function showTotp(reply: FastifyReply, state: InteractionState, extra: { error?: InteractionError; retryAfterSeconds?: number } = {}) {
+    return sendPage(
+      reply,
+      totpVerifyPage({
+        action: INTERACTION_PATHS.totp,
+        csrfToken: deps.csrf.issue(state.id),
+        formActionSources: formActionSources(state),
+        ...(extra.error !== undefined && { error: extra.error }),
+        ...(extra.retryAfterSeconds !== undefined && { retryAfterSeconds: extra.retryAfterSeconds }),
+      }),
+    );
+  }
+
+  /** What every login outcome leads to; `page` re-renders the form that was just sent. */
+  async function settle(request: FastifyRequest, reply: FastifyReply, state: InteractionState, outcome: LoginOutcome, page: 'password' | 'totp', username: string) {
+    switch (outcome.kind) {
+      case 'throttled':
+        return page === 'password'
+          ? showLogin(reply, state, { error: 'throttled', retryAfterSeconds: outcome.retryAfterSeconds, username })
+          : showTotp(reply, state, { error: 'throttled', retryAfterSeconds: outcome.retryAfterSeconds });
+      case 'failed':
+        return page === 'password' ? showLogin(reply, state, { error: outcome.error, username }) : showTotp(reply, state, { error: outcome.error });
+      case 'totp_required': {
+        const next: InteractionState = { ...state, pendingUserId: outcome.userId, pendingUsername: username };
+        return sendFlow(reply, { outcome: { kind: 'redirect', location: INTERACTION_PATHS.totp }, cookies: [interactionCookie(deps, next)] });
+      }
+      case 'signed_in': {
+        const { session, cookie } = await createSession(deps, outcome.user, outcome.amr);
+        request.log.info({ sid: session.record.sid, amr: outcome.amr }, 'signed in');
+        const { pendingUserId: _u, pendingUsername: _n, ...rest } = state;
+        return sendFlow(reply, await proceed(deps, { ...rest, signedInSid: session.record.sid }, session), [cookie]);
+      }
+    }
+  }
+
+  scope.get(INTERACTION_PATHS.login, async (request, reply) => {
+    const state = readInteraction(deps, request);
+    if (state === undefined) return sendFlow(reply, interactionLost(deps));
+    return showLogin(reply, state);
+  });
+
+  scope.post(INTERACTION_PATHS.login, async (request, reply) => {
+    const state = readInteraction(deps, request);
+    if (state === undefined) return sendFlow(reply, interactionLost(deps));
+    const form = bodyOf(request);
+    const typed = form.get('username') ?? '';
+    const username = canonicalUsername(typed) ?? typed.slice(0, 64);
+    if (!formIsGenuine(deps, request, state.id)) return showLogin(reply, state, { error: 'csrf', username });
+    const outcome = await passwordStep({ accounts: deps.accounts, throttle: deps.throttle }, { username, password: form.get('password') ?? '', ip: request.ip });
+    return settle(request, reply, state, outcome, 'password', username);
+  });
+  refuseOtherMethods(scope, INTERACTION_PATHS.login, ['GET', 'HEAD', 'POST']);
+
+  scope.get(INTERACTION_PATHS.totp, async (request, reply) => {
+    const state = readInteraction(deps, request);
+    if (state === undefined) return sendFlow(reply, interactionLost(deps));
+    if (state.pendingUserId === undefined) return sendFlow(reply, { outcome: { kind: 'redirect', location: INTERACTION_PATHS.login }, cookies: [] });
+    return showTotp(reply, state);
+  });
+
+  scope.post(INTERACTION_PATHS.totp, async (request, reply) => {
+    const state = readInteraction(deps, request);
+    if (state === undefined) return sendFlow(reply, interactionLost(deps));
+    const userId = state.pendingUserId;
+    if (userId === undefined) return sendFlow(reply, { outcome: { kind: 'redirect', location: INTERACTION_PATHS.login }, cookies: [] });
+    if (!formIsGenuine(deps, request, state.id)) return showTotp(reply, state, { error: 'csrf' });
+    const username = state.pendingUsername ?? '';
+    const outcome = await totpStep({ accounts: deps.accounts, throttle: deps.throttle }, { userId, username, code: bodyOf(request).get('code') ?? '', ip: request.ip });
+    return settle(request, reply, state, outcome, 'totp', username);
+  });
+  refuseOtherMethods(scope, INTERACTION_PATHS.totp, ['GET', 'HEAD', 'POST']);
+}

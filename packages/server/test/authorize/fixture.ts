@@ -1,0 +1,129 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { createMemoryStorage, type ClientRecord, type Storage } from '@tessera/store';
+import { createTessera, type Tessera, type TesseraConfigInput } from '../../src/index.js';
+import { frozenClock, JWT_API, logCapture, T0 } from '../helpers.js';
+import { totpCode } from './scripted-login.js';
+
+/** A free TCP port on loopback (so the issuer can name the URL the server will listen on). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export const PASSWORD = 'correct horse battery staple';
+export const WEB_REDIRECT = 'https://app.example/cb';
+export const LOOPBACK_REDIRECT = 'http://127.0.0.1/callback';
+export const POST_LOGOUT = 'https://app.example/bye';
+
+/** RFC 7636 Appendix B style pair. */
+export function pkce(): { verifier: string; challenge: string } {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+}
+
+export interface AuthorizeFixture {
+  tessera: Tessera;
+  storage: Storage;
+  clock: ReturnType<typeof frozenClock>;
+  logs: ReturnType<typeof logCapture>;
+  /** Where the server listens; also the issuer. */
+  base: string;
+  /** A public client (`none`) with a web and a loopback redirect URI and a post-logout URI. */
+  client: ClientRecord;
+  /** alice: password only. */
+  alice: { id: string; username: string };
+  /** bob: password + confirmed TOTP. */
+  bob: { id: string; username: string; totpSecret: string };
+  /** Build an authorization URL for `client` with PKCE and state; `params` override or add (null removes). */
+  authorizeUrl(params?: Record<string, string | null>): string;
+  close(): Promise<void>;
+}
+
+export function clientRecord(overrides: Partial<ClientRecord> = {}): ClientRecord {
+  const at = new Date(T0);
+  return {
+    v: 1,
+    clientId: 'web-app',
+    name: 'Web App',
+    secretHash: null,
+    authMethods: ['none'],
+    grantTypes: ['authorization_code', 'refresh_token'],
+    scopes: ['openid', 'profile', 'email', 'offline_access', 'read', 'write'],
+    resources: [JWT_API],
+    redirectUris: [WEB_REDIRECT, LOOPBACK_REDIRECT],
+    jwks: null,
+    metadata: { post_logout_redirect_uris: [POST_LOGOUT] },
+    disabled: false,
+    createdAt: at,
+    updatedAt: at,
+    ...overrides,
+  };
+}
+
+/** A listening server (memory storage, frozen clock) with a public web client and two users. */
+export async function authorizeFixture(config: Partial<TesseraConfigInput> = {}): Promise<AuthorizeFixture> {
+  const clock = frozenClock();
+  const logs = logCapture();
+  const storage = createMemoryStorage({ now: clock.now });
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const tessera = await createTessera({
+    config: {
+      issuer: base,
+      dev: true,
+      store: { kind: 'memory' },
+      keys: { masterKey: Buffer.alloc(32, 7) },
+      server: { host: '127.0.0.1', port, logLevel: 'info' },
+      ...config,
+    },
+    storage,
+    now: clock.now,
+    logStream: logs.stream,
+  });
+  await tessera.admin.createResource({ id: JWT_API, tokenFormat: 'jwt', ttl: '10m', scopes: ['read', 'write'] });
+  const client = clientRecord();
+  await storage.clients.create(client);
+  const alice = await tessera.admin.users.create({ username: 'alice', password: PASSWORD });
+  const bob = await tessera.admin.users.create({ username: 'bob', password: PASSWORD });
+  const enrol = await tessera.admin.users.totp.start(bob.id);
+  await tessera.admin.users.totp.confirm(bob.id, totpCode(enrol.secret, clock.now()));
+  // The confirmation used the current step: move on so the first sign-in gets a fresh code.
+  clock.advance(30);
+  await tessera.listen();
+  const challenge = pkce().challenge;
+  return {
+    tessera,
+    storage,
+    clock,
+    logs,
+    base,
+    client,
+    alice: { id: alice.id, username: 'alice' },
+    bob: { id: bob.id, username: 'bob', totpSecret: enrol.secret },
+    authorizeUrl(params = {}) {
+      const all: Record<string, string | null> = {
+        response_type: 'code',
+        client_id: client.clientId,
+        redirect_uri: WEB_REDIRECT,
+        scope: 'openid profile',
+        state: 'st-123',
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+        ...params,
+      };
+      const query = new URLSearchParams(Object.entries(all).filter((e): e is [string, string] => e[1] !== null));
+      return `${base}/authorize?${query}`;
+    },
+    async close() {
+      await tessera.close();
+      await storage.close();
+    },
+  };
+}
