@@ -4,6 +4,7 @@ import type { DestinationStream, Logger } from 'pino';
 import { openStorage, type ClientRecord, type ResourceRecord, type Storage } from '@tessera/store';
 import { parseMasterKey } from '@tessera/token';
 import { createAdmin, type Admin } from './admin/index.js';
+import { createInteractionDeps, interactionMetadata, registerInteraction } from './authorize/index.js';
 import { TtlCache } from './cache/ttl-cache.js';
 import { createClientAuthentications } from './client-auth/index.js';
 import { resolveConfig, type TesseraConfig, type TesseraConfigInput } from './config/index.js';
@@ -147,7 +148,29 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     stopTimers.push(() => backchannel.close());
     registerDiscovery(
       app,
-      { ...buildMetadata({ issuer: config.issuer, grantTypes: grants.map((g) => g.grantType), clientAuth: clientAuth.metadata, idTokenAlgs: userGrants.idTokenAlgs }), ...dpop.metadata, ...backchannel.metadata },
+      {
+        ...buildMetadata({ issuer: config.issuer, grantTypes: grants.map((g) => g.grantType), clientAuth: clientAuth.metadata, idTokenAlgs: userGrants.idTokenAlgs }),
+        ...interactionMetadata(config.issuer),
+        ...dpop.metadata,
+        ...backchannel.metadata,
+      },
+    );
+    // The user-facing half: /authorize, sign-in, consent, device and account pages, /logout.
+    registerInteraction(
+      app,
+      createInteractionDeps({
+        issuer: config.issuer,
+        masterKey,
+        accounts: config.accounts,
+        interaction: config.interaction,
+        storage: served,
+        lookupClient: (id) => clients.get(id),
+        checkAccess: allowAllAccess,
+        events,
+        verificationKey: (kid) => keys.verificationKey(kid),
+        now,
+        log: app.log,
+      }),
     );
     registerJwks(app, { keys, cacheMaxAge: config.keys.jwksCacheMaxAge });
     registerHealth(app, { storage, keys, alg: config.keys.accessTokenAlg });
