@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMemoryStorage } from '@tessera/store';
+import { clientCredentials, createTessera } from '../src/index.js';
 import { ISSUER, setup, type Fixture } from './helpers.js';
 
 let f: Fixture;
@@ -15,7 +17,8 @@ describe('authorization server metadata (RFC 8414)', () => {
     const b = await get('/.well-known/openid-configuration');
     expect(a.statusCode).toBe(200);
     expect(a.body).toBe(b.body);
-    expect(a.json()).toEqual({
+    // Every member below; features of other issues (authorize, logout, DPoP, SSF) add their own.
+    expect(a.json()).toMatchObject({
       issuer: ISSUER,
       token_endpoint: `${ISSUER}/token`,
       jwks_uri: `${ISSUER}/jwks.json`,
@@ -24,7 +27,6 @@ describe('authorization server metadata (RFC 8414)', () => {
       userinfo_endpoint: `${ISSUER}/userinfo`,
       device_authorization_endpoint: `${ISSUER}/device_authorization`,
       grant_types_supported: ['authorization_code', 'client_credentials', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
-      response_types_supported: [],
       scopes_supported: ['openid', 'profile', 'email'],
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: ['RS256', 'ES256', 'EdDSA'],
@@ -51,6 +53,42 @@ describe('authorization server metadata (RFC 8414)', () => {
 
   it('allows CORS on metadata (checklist C-22)', async () => {
     expect((await get('/.well-known/openid-configuration')).headers['access-control-allow-origin']).toBe('*');
+  });
+});
+
+describe('metadata is generated from what is registered (truthfulness)', () => {
+  it('every advertised endpoint exists on this server', async () => {
+    const metadata = (await get('/.well-known/openid-configuration')).json() as Record<string, unknown>;
+    const endpoints = Object.entries(metadata).filter(([name]) => name.endsWith('_endpoint') || name === 'jwks_uri');
+    expect(endpoints.map(([name]) => name)).toEqual(
+      expect.arrayContaining(['device_authorization_endpoint', 'introspection_endpoint', 'jwks_uri', 'revocation_endpoint', 'token_endpoint', 'userinfo_endpoint']),
+    );
+    for (const [, url] of endpoints) {
+      const path = String(url).slice(ISSUER.length);
+      const get = await f.tessera.app.inject({ method: 'GET', url: path });
+      const post = await f.tessera.app.inject({ method: 'POST', url: path });
+      // Served by one method or the other (405 names the path as known).
+      expect([get.statusCode, post.statusCode], path).not.toEqual([404, 404]);
+      expect(get.statusCode === 404 || post.statusCode === 404, path).toBe(false);
+    }
+  });
+
+  it('a server offering only client_credentials advertises only that: no device endpoint, no refresh or code grant', async () => {
+    const storage = createMemoryStorage();
+    const t = await createTessera({
+      config: { issuer: ISSUER, dev: true, store: { kind: 'memory' }, keys: { masterKey: Buffer.alloc(32, 7) }, server: { logLevel: 'silent' } },
+      storage,
+      grants: [clientCredentials],
+    });
+    try {
+      const metadata = (await t.app.inject({ method: 'GET', url: '/.well-known/oauth-authorization-server' })).json();
+      expect(metadata.grant_types_supported).toEqual(['client_credentials']);
+      expect(metadata).not.toHaveProperty('device_authorization_endpoint');
+      expect((await t.app.inject({ method: 'POST', url: '/device_authorization' })).statusCode).toBe(404);
+    } finally {
+      await t.close();
+      await storage.close();
+    }
   });
 });
 

@@ -25,8 +25,8 @@ export const PATHS = Object.freeze({
  * Authorization server metadata (RFC 8414 §2) and OpenID Provider metadata (OpenID Connect Discovery
  * §3), generated from what is actually registered: grant types from the grant list, the device
  * endpoint only when the device grant is offered, ID-token algorithms from the keys kept for them.
- * `response_types_supported` (required by both) stays truthfully empty until the authorization
- * endpoint exists; PKCE methods are advertised with it.
+ * `response_types_supported` (required by both) is empty here; the authorization endpoint's own
+ * metadata (authorize/, merged over this in tessera.ts) fills it together with the PKCE methods.
  */
 export function buildMetadata(deps: {
   issuer: string;
