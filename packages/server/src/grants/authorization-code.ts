@@ -11,7 +11,9 @@ import { issueForAuthorization } from './user-tokens.js';
  * 2. consume the code atomically; a second use is refused AND revokes everything the first use issued
  *    (RFC 6749 §4.1.2), JWT access tokens included (tokens/family.ts);
  * 3. the code must belong to this client, be unexpired, be redeemed with the identical redirect_uri
- *    (§4.1.3), with the matching PKCE verifier (RFC 7636 §4.6), and — when bound — with a DPoP proof of
+ *    (§4.1.3; always required here: the code record cannot tell whether the authorization request
+ *    named it or the registered one was taken, and requiring it costs a compliant client nothing),
+ *    with the matching PKCE verifier (RFC 7636 §4.6), and — when bound — with a DPoP proof of
  *    the key named at the authorization endpoint (RFC 9449 §10);
  * 4. issue (user active, access policy, tokens): see user-tokens.ts.
  * Every failed check about the code itself is `invalid_grant` with the same kind of description, so a
