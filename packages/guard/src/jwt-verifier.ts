@@ -64,10 +64,8 @@ export class JwtVerifier {
       }
       throw error;
     }
-    // RFC 9449 §7.1 (C-64): a DPoP-bound token presented with the Bearer scheme MUST be refused.
-    if (claims.cnf !== undefined && typeof claims.cnf === 'object' && claims.cnf !== null && 'jkt' in claims.cnf) {
-      throw new GuardError('invalid_token', 'DPoP-bound token sent as Bearer');
-    }
+    // RFC 9449 §7.1 (C-64): the sender constraint (cnf.jkt vs the request's scheme and proof) is checked
+    // by the guard on every request, cached result or not.
     const result = toResult('jwt', claims);
     if (this.cache !== undefined) {
       const until = Math.min(nowMs + this.options.jwtCache!.maxAgeMs, result.expiresAt! * 1000);
