@@ -12,6 +12,10 @@ export type GuardErrorCode =
   | 'insufficient_scope'
   /** RFC 9470 §3: the authentication event behind the token is too weak or too old → 401. */
   | 'insufficient_user_authentication'
+  /** RFC 9449 §7.1: the DPoP proof is missing, invalid, replayed or made with another key → 401. */
+  | 'invalid_dpop_proof'
+  /** RFC 9449 §9: retry with a proof carrying the nonce from the `DPoP-Nonce` header → 401. */
+  | 'use_dpop_nonce'
   /** RFC 6749 §4.1.2.1 code: the authorization server (JWKS/introspection) could not be reached → 503. */
   | 'temporarily_unavailable';
 
@@ -20,6 +24,8 @@ const STATUS: Record<GuardErrorCode, 400 | 401 | 403 | 503> = {
   invalid_token: 401,
   insufficient_scope: 403,
   insufficient_user_authentication: 401,
+  invalid_dpop_proof: 401,
+  use_dpop_nonce: 401,
   temporarily_unavailable: 503,
 };
 
@@ -29,6 +35,8 @@ const DESCRIPTION: Record<GuardErrorCode, string> = {
   invalid_token: 'The access token is invalid',
   insufficient_scope: 'The access token does not grant the required scope',
   insufficient_user_authentication: 'A stronger or more recent user authentication is required',
+  invalid_dpop_proof: 'The DPoP proof is invalid',
+  use_dpop_nonce: 'A DPoP proof with the server-provided nonce is required',
   temporarily_unavailable: 'The token cannot be validated right now',
 };
 
@@ -37,6 +45,10 @@ export interface ChallengeParams {
   scope?: string;
   acrValues?: string;
   maxAge?: number;
+  /** The request used (or must use) the DPoP scheme: the challenge is `DPoP …` (RFC 9449 §7.1). */
+  dpop?: boolean;
+  /** A fresh nonce for the `DPoP-Nonce` response header (RFC 9449 §9). */
+  nonce?: string;
 }
 
 export class GuardError extends Error {
@@ -62,6 +74,11 @@ export class GuardError extends Error {
     this.status = code === undefined ? 401 : STATUS[code];
     this.description = code === undefined ? '' : DESCRIPTION[code];
     this.params = params;
+  }
+
+  /** The same refusal, answered in the DPoP scheme (the request used it, RFC 9449 §7.1). */
+  inDpopScheme(): GuardError {
+    return this.params.dpop === true ? this : new GuardError(this.code, this.reason, { ...this.params, dpop: true });
   }
 
   /** The `WWW-Authenticate` header value for the given realm. */
@@ -94,8 +111,21 @@ function printable(value: string): string {
   return value.replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, '');
 }
 
-/** Build a `Bearer` challenge (RFC 6750 §3, RFC 9470 §3). */
-export function buildChallenge(realm: string, error?: GuardError): string {
+/** What the guard accepts, for the challenge: Bearer, DPoP (with its `algs`, RFC 9449 §7.1), or both. */
+export interface ChallengeSchemes {
+  bearer: boolean;
+  /** Space-separated DPoP proof algorithms, or undefined when DPoP is off. */
+  dpopAlgs: string | undefined;
+}
+
+const BEARER_ONLY: ChallengeSchemes = { bearer: true, dpopAlgs: undefined };
+
+/**
+ * Build the `WWW-Authenticate` value (RFC 6750 §3, RFC 9470 §3, RFC 9449 §7.1). Without credentials
+ * every accepted scheme is offered (RFC 9449 §7.2: `Bearer …, DPoP …`); an error is reported in the
+ * scheme the request used (`DPoP error="invalid_dpop_proof", algs="…"` for DPoP requests).
+ */
+export function buildChallenge(realm: string, error?: GuardError, schemes: ChallengeSchemes = BEARER_ONLY): string {
   const parts = [`realm=${quote(realm)}`];
   if (error?.code !== undefined && error.code !== 'temporarily_unavailable') {
     parts.push(`error=${quote(error.code)}`, `error_description=${quote(printable(error.description))}`);
@@ -104,5 +134,10 @@ export function buildChallenge(realm: string, error?: GuardError): string {
     if (acrValues !== undefined) parts.push(`acr_values=${quote(printable(acrValues))}`);
     if (maxAge !== undefined) parts.push(`max_age=${quote(String(maxAge))}`);
   }
-  return `Bearer ${parts.join(', ')}`;
+  const dpop = schemes.dpopAlgs === undefined ? undefined : `DPoP ${[...parts, `algs=${quote(schemes.dpopAlgs)}`].join(', ')}`;
+  const bearer = `Bearer ${parts.join(', ')}`;
+  if (dpop === undefined) return bearer;
+  if (error?.params.dpop === true) return dpop;
+  if (error?.code !== undefined && error.code !== 'temporarily_unavailable') return schemes.bearer ? bearer : dpop;
+  return schemes.bearer ? `${bearer}, DPoP realm=${quote(realm)}, algs=${quote(schemes.dpopAlgs!)}` : dpop;
 }

@@ -1,7 +1,9 @@
 import { DenyList, type DenyEntry } from './deny-list.js';
 import { discover, type ServerMetadata } from './discovery.js';
-import { buildChallenge, GuardError } from './errors.js';
-import { extractBearer, type RequestLike } from './extract.js';
+import type { VerifiedDpopProof } from '@tessera/token';
+import { DpopChecker } from './dpop.js';
+import { buildChallenge, GuardError, type ChallengeSchemes } from './errors.js';
+import { extractCredentials, type Credentials, type RequestLike } from './extract.js';
 import { UpstreamError } from './http.js';
 import { checkIntrospected } from './introspected-claims.js';
 import { IntrospectionClient } from './introspection.js';
@@ -16,8 +18,9 @@ export interface Guard {
   /** The `realm` used in challenges. */
   readonly realm: string;
   /**
-   * Validate a request: extract the Bearer token (RFC 6750 §2.1; never from the query), validate it
-   * and check `requirements`. Resolves the typed result or rejects with a {@link GuardError}.
+   * Validate a request: extract the token (`Bearer`, RFC 6750 §2.1, or `DPoP` with its proof, RFC 9449
+   * §7; never from the query), validate it and check `requirements`. Resolves the typed result or
+   * rejects with a {@link GuardError}.
    */
   verify(request: RequestLike, requirements?: Requirements): Promise<AuthResult>;
   /**
@@ -25,7 +28,7 @@ export interface Guard {
    * the hot path, with no promise allocated). Throws/rejects GuardError. Adapters use this.
    */
   check(request: RequestLike, requirements?: Requirements): AuthResult | Promise<AuthResult>;
-  /** Validate a bare token (no request); always a promise. */
+  /** Validate a bare token (no request, hence no DPoP proof: bound tokens are refused); always a promise. */
   verifyToken(token: string, requirements?: Requirements): Promise<AuthResult>;
   /** Validate a bare token; sync when possible, like {@link Guard.check} (the benchmark's entry point). */
   checkToken(token: string, requirements?: Requirements): AuthResult | Promise<AuthResult>;
@@ -66,6 +69,8 @@ export function createGuard(options: GuardOptions): Guard {
   const revocationCheck = o.introspection?.checkJwts === true ? introspection : undefined;
   const denyList = new DenyList(o.denyList.maxEntries, o.denyList.deviceIdClaim, () => Math.floor(o.now() / 1000), o.log);
   const { baseCheck } = o;
+  const dpop = o.dpop && new DpopChecker(o.dpop, o.now, o.log);
+  const schemes: ChallengeSchemes = { bearer: o.dpop?.required !== true, dpopAlgs: o.dpop?.algorithms.join(' ') };
   const compiled = new WeakMap<Requirements, RequirementCheck | undefined>();
 
   function routeCheck(requirements: Requirements | undefined): RequirementCheck | undefined {
@@ -74,23 +79,35 @@ export function createGuard(options: GuardOptions): Guard {
     return compiled.get(requirements);
   }
 
-  /** Deny list and requirements: re-run on every request, cached or not. */
-  function accept(result: AuthResult, check: RequirementCheck | undefined): AuthResult {
+  /**
+   * Sender constraint (RFC 9449 §7.1, §7.2), deny list and requirements: re-run on every request,
+   * cached or not. A bound token needs a proof by its key; an unbound one may not pose as DPoP.
+   */
+  function accept(result: AuthResult, check: RequirementCheck | undefined, proof: VerifiedDpopProof | undefined): AuthResult {
+    const jkt = result.binding?.jkt;
+    if (proof === undefined) {
+      if (jkt !== undefined) throw new GuardError('invalid_token', 'DPoP-bound token sent as Bearer');
+      if (!schemes.bearer) throw new GuardError('invalid_token', 'Bearer tokens are refused (dpop.required)');
+    } else if (jkt === undefined) {
+      throw new GuardError('invalid_token', 'token is not DPoP-bound but came with the DPoP scheme');
+    } else if (jkt !== proof.jkt) {
+      throw new GuardError('invalid_dpop_proof', 'dpop: key_mismatch (proof key is not cnf.jkt)');
+    }
     const denied = denyList.check(result.claims);
     if (denied !== undefined) throw new GuardError('invalid_token', denied);
     check?.(result, Math.floor(o.now() / 1000));
     return result;
   }
 
-  function refused(error: unknown): never {
-    if (error instanceof GuardError) o.log('refused', { status: error.status, error: error.code ?? null, reason: error.reason });
+  function refused(error: unknown, scheme: Credentials['scheme'] = 'bearer'): never {
+    if (error instanceof GuardError) o.log('refused', { status: error.status, error: error.code ?? null, reason: error.reason, scheme });
     else o.log('guard_failure', { message: (error as Error)?.message });
-    if (error instanceof GuardError) throw error;
+    if (error instanceof GuardError) throw scheme === 'dpop' ? error.inDpopScheme() : error;
     // Anything unexpected must not leak as a 500 with a stack: it becomes a 503 the operator sees in the log.
     throw new GuardError('temporarily_unavailable', 'internal');
   }
 
-  async function slowJwt(token: string, check: RequirementCheck | undefined, why: typeof NEEDS_KEYS | typeof UNKNOWN_KID): Promise<AuthResult> {
+  async function slowJwt(token: string, check: RequirementCheck | undefined, why: typeof NEEDS_KEYS | typeof UNKNOWN_KID, proof: VerifiedDpopProof | undefined): Promise<AuthResult> {
     try {
       if (why === NEEDS_KEYS) await keys.ensureLoaded();
       else if (!(await keys.refreshForUnknownKid())) throw new GuardError('invalid_token', 'unknown_kid (refetch rate-limited)');
@@ -101,53 +118,57 @@ export function createGuard(options: GuardOptions): Guard {
     const result = jwt.verify(token, o.now());
     if (result === NEEDS_KEYS) throw new GuardError('temporarily_unavailable', 'jwks not loaded');
     if (result === UNKNOWN_KID) throw new GuardError('invalid_token', 'unknown_kid (after refetch)');
-    return revocationCheck === undefined ? accept(result, check) : stillActive(token, result, check);
+    return revocationCheck === undefined ? accept(result, check, proof) : stillActive(token, result, check, proof);
   }
 
   /** `introspection.checkJwts`: a locally valid JWT must also be active at the server (cached answer when fresh). */
-  function stillActive(token: string, result: AuthResult, check: RequirementCheck | undefined): AuthResult | Promise<AuthResult> {
+  function stillActive(token: string, result: AuthResult, check: RequirementCheck | undefined, proof: VerifiedDpopProof | undefined): AuthResult | Promise<AuthResult> {
     const cached = revocationCheck!.peek(token);
-    if (cached === true) return accept(result, check);
+    if (cached === true) return accept(result, check, proof);
     if (cached === false) throw new GuardError('invalid_token', 'introspection: inactive');
-    return revocationCheck!.introspect(token).then(() => accept(result, check));
+    return revocationCheck!.introspect(token).then(() => accept(result, check, proof));
   }
 
-  async function opaque(token: string, check: RequirementCheck | undefined): Promise<AuthResult> {
+  async function opaque(token: string, check: RequirementCheck | undefined, proof: VerifiedDpopProof | undefined): Promise<AuthResult> {
     if (introspection === undefined) throw new GuardError('invalid_token', 'opaque token and no introspection configured');
     if (!o.introspection!.prefixes.some((prefix) => token.startsWith(prefix))) throw new GuardError('invalid_token', 'opaque token without a known prefix');
     const claims = await introspection.introspect(token);
     checkIntrospected(claims, o.issuer, o.audience, Math.floor(o.now() / 1000), o.clockTolerance);
-    return accept(toResult('introspection', claims), check);
+    return accept(toResult('introspection', claims, o.denyList.deviceIdClaim), check, proof);
   }
 
-  function authenticateWith(token: string, check: RequirementCheck | undefined): AuthResult | Promise<AuthResult> {
+  function authenticateWith(token: string, check: RequirementCheck | undefined, proof?: VerifiedDpopProof): AuthResult | Promise<AuthResult> {
+    const scheme = proof === undefined ? 'bearer' : 'dpop';
+    const fail = (error: unknown) => refused(error, scheme);
     try {
       if (token.length > o.maxTokenLength) throw new GuardError('invalid_token', 'too_large');
       if (token.includes('.')) {
         const result = jwt.verify(token, o.now());
-        if (result === NEEDS_KEYS || result === UNKNOWN_KID) return slowJwt(token, check, result).catch(refused);
+        if (result === NEEDS_KEYS || result === UNKNOWN_KID) return slowJwt(token, check, result, proof).catch(fail);
         if (revocationCheck !== undefined) {
-          const active = stillActive(token, result, check);
-          return active instanceof Promise ? active.catch(refused) : active;
+          const active = stillActive(token, result, check, proof);
+          return active instanceof Promise ? active.catch(fail) : active;
         }
-        return accept(result, check);
+        return accept(result, check, proof);
       }
-      return opaque(token, check).catch(refused);
+      return opaque(token, check, proof).catch(fail);
     } catch (error) {
-      return refused(error);
+      return fail(error);
     }
   }
 
   const guard: Guard = {
     realm: o.realm,
     check(request, requirements) {
-      let token: string;
+      let credentials: Credentials | undefined;
+      let proof: VerifiedDpopProof | undefined;
       try {
-        token = extractBearer(request, o.maxTokenLength);
+        credentials = extractCredentials(request, o.maxTokenLength, dpop !== undefined);
+        if (credentials.scheme === 'dpop') proof = dpop!.verify(request, credentials.token);
       } catch (error) {
-        return refused(error);
+        return refused(error, credentials?.scheme);
       }
-      return authenticateWith(token, routeCheck(requirements));
+      return authenticateWith(credentials.token, routeCheck(requirements), proof);
     },
     async verify(request, requirements) {
       return guard.check(request, requirements);
@@ -167,7 +188,7 @@ export function createGuard(options: GuardOptions): Guard {
       o.log('denied', { jti: entry.jti !== undefined, sid: entry.sid !== undefined, sub: entry.sub !== undefined, deviceId: entry.deviceId !== undefined, until: entry.until });
     },
     challenge(error) {
-      return buildChallenge(o.realm, error);
+      return buildChallenge(o.realm, error, schemes);
     },
     async ready() {
       if (o.jwksUri === undefined && o.introspectionEndpoint === undefined) await metadata();

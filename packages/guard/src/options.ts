@@ -1,4 +1,4 @@
-import { OPAQUE_PREFIXES } from '@tessera/token';
+import { createDpopNonces, DPOP_ALGORITHMS, isDpopAlg, OPAQUE_PREFIXES, type DpopAlg, type DpopNonces } from '@tessera/token';
 import { DEFAULT_ALGORITHMS, isSupportedAlgorithm, type JwsAlgorithm } from './algorithms.js';
 import { checkedUrl, isLoopback } from './discovery.js';
 import type { FetchLike } from './http.js';
@@ -56,6 +56,11 @@ export interface GuardOptions {
      */
     checkJwts?: boolean;
   };
+  /**
+   * DPoP (RFC 9449 §7): accepted by default next to Bearer; `false` turns the DPoP scheme off.
+   * A DPoP-bound token (`cnf.jkt`) is always refused with the Bearer scheme.
+   */
+  dpop?: false | DpopOptions;
   /** Requirements applied to every request (routes add their own). */
   requiredScopes?: readonly string[];
   requirements?: Requirements;
@@ -71,6 +76,42 @@ export interface GuardOptions {
   onEvent?: GuardLogger;
 }
 
+/** Options of the guard's DPoP support (RFC 9449 §7). Times in seconds. */
+export interface DpopOptions {
+  /** Refuse Bearer tokens altogether: every token must be DPoP-bound and come with a proof. Default false. */
+  required?: boolean;
+  /** Proof algorithms accepted (and listed in `algs` of the challenge). Default ES256, EdDSA, RS256, PS256. */
+  algorithms?: readonly DpopAlg[];
+  /** How old a proof's `iat` may be. Default 60. */
+  maxAge?: number;
+  /** How far in the future a proof's `iat` may be. Default 5. */
+  maxFuture?: number;
+  /**
+   * This API's public origin (and path prefix), e.g. `https://api.example.com` or
+   * `https://example.com/reports`: the `htu` a proof must name is this plus the request path. Set it
+   * behind a proxy or load balancer; without it the guard uses the absolute request URL when the adapter
+   * has one, else the `Host` header and the adapter's protocol (which a client controls).
+   */
+  publicBaseUrl?: string;
+  /** Bound of the in-memory jti replay cache (entries live for the iat window). Default 100 000. */
+  replayCacheSize?: number;
+  /**
+   * Demand server nonces (RFC 9449 §9): a proof without a current nonce gets 401 `use_dpop_nonce`
+   * with a `DPoP-Nonce` header. Instances of one API must share `secret` (≥ 32 bytes).
+   */
+  nonce?: { secret: Buffer; windowSeconds?: number };
+}
+
+export interface ResolvedDpop {
+  required: boolean;
+  algorithms: readonly DpopAlg[];
+  maxAge: number;
+  maxFuture: number;
+  publicBaseUrl: string | undefined;
+  replayCacheSize: number;
+  nonces: DpopNonces | undefined;
+}
+
 export interface ResolvedOptions {
   issuer: string;
   audience: string;
@@ -84,6 +125,7 @@ export interface ResolvedOptions {
   jwtCache: { maxEntries: number; maxAgeMs: number } | undefined;
   introspection: { clientId: string; clientSecret: string; cacheMaxAge: number; inactiveCacheMaxAge: number; maxEntries: number; checkJwts: boolean; prefixes: readonly string[] } | undefined;
   denyList: { maxEntries: number; deviceIdClaim: string };
+  dpop: ResolvedDpop | undefined;
   /** `requiredScopes` and `requirements`, compiled. */
   baseCheck: RequirementCheck | undefined;
   timeoutMs: number;
@@ -149,6 +191,7 @@ export function resolveOptions(o: GuardOptions): ResolvedOptions {
       maxEntries: seconds(o.denyList?.maxEntries, 'denyList.maxEntries', 100_000, 1, 10_000_000),
       deviceIdClaim: nonEmpty(o.denyList?.deviceIdClaim ?? 'device_id', 'denyList.deviceIdClaim'),
     },
+    dpop: resolveDpop(o.dpop, o.now ?? Date.now),
     baseCheck: combineChecks(
       compileRequirements(o.requiredScopes === undefined ? undefined : { scopes: o.requiredScopes }, 'createGuard: requiredScopes'),
       compileRequirements(o.requirements, 'createGuard: requirements'),
@@ -211,4 +254,44 @@ function prefixes(value: unknown): readonly string[] {
     throw new TypeError('createGuard: introspection.prefixes must be a non-empty array of strings');
   }
   return [...value];
+}
+
+function resolveDpop(value: GuardOptions['dpop'], now: () => number): ResolvedDpop | undefined {
+  if (value === false) return undefined;
+  if (value !== undefined && (typeof value !== 'object' || value === null)) throw new TypeError('createGuard: dpop must be false or an object');
+  const d = value ?? {};
+  const algorithms = d.algorithms ?? DPOP_ALGORITHMS;
+  if (!Array.isArray(algorithms) || algorithms.length === 0 || !algorithms.every(isDpopAlg)) {
+    throw new TypeError(`createGuard: dpop.algorithms must be a non-empty subset of ${DPOP_ALGORITHMS.join(', ')}`);
+  }
+  let publicBaseUrl: string | undefined;
+  if (d.publicBaseUrl !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(d.publicBaseUrl);
+    } catch {
+      throw new TypeError('createGuard: dpop.publicBaseUrl must be an absolute URL');
+    }
+    if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.search !== '' || url.hash !== '') {
+      throw new TypeError('createGuard: dpop.publicBaseUrl must be an http(s) URL without query or fragment');
+    }
+    publicBaseUrl = `${url.origin}${url.pathname.replace(/\/$/, '')}`;
+  }
+  let nonces: DpopNonces | undefined;
+  if (d.nonce !== undefined) {
+    try {
+      nonces = createDpopNonces({ secret: d.nonce.secret, windowSeconds: d.nonce.windowSeconds, now });
+    } catch (error) {
+      throw new TypeError(`createGuard: dpop.nonce: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  return {
+    required: flag(d.required, 'dpop.required'),
+    algorithms: [...algorithms],
+    maxAge: seconds(d.maxAge, 'dpop.maxAge', 60, 1, 600),
+    maxFuture: seconds(d.maxFuture, 'dpop.maxFuture', 5, 0, 60),
+    publicBaseUrl,
+    replayCacheSize: seconds(d.replayCacheSize, 'dpop.replayCacheSize', 100_000, 1, 10_000_000),
+    nonces,
+  };
 }

@@ -32,10 +32,27 @@ export interface AuthResult {
   readonly clientId: string | undefined;
   /** `exp` in seconds since the epoch, when the token has one. */
   readonly expiresAt: number | undefined;
+  /**
+   * The key the token is bound to (RFC 9449 §6: `cnf.jkt`), when it is DPoP-bound. A result with a
+   * binding is only ever returned for a request whose DPoP proof was made with that key.
+   */
+  readonly binding: { readonly jkt: string } | undefined;
+  /** The registered device the token is bound to (Tessera's `device_id` claim), when any. */
+  readonly deviceId: string | undefined;
 }
 
-export function toResult(source: AuthResult['source'], claims: AccessTokenClaims): AuthResult {
+/** `cnf.jkt` of a token, when it is DPoP-bound (RFC 9449 §6.1, §6.2). */
+export function boundJkt(claims: Readonly<AccessTokenClaims>): string | undefined {
+  const cnf = claims.cnf;
+  if (cnf === undefined || cnf === null || typeof cnf !== 'object') return undefined;
+  const jkt = (cnf as { jkt?: unknown }).jkt;
+  return typeof jkt === 'string' ? jkt : 'jkt' in cnf ? '' : undefined;
+}
+
+export function toResult(source: AuthResult['source'], claims: AccessTokenClaims, deviceIdClaim = 'device_id'): AuthResult {
   const scope = typeof claims.scope === 'string' ? claims.scope : '';
+  const jkt = boundJkt(claims);
+  const device = claims[deviceIdClaim];
   return {
     source,
     claims,
@@ -43,5 +60,7 @@ export function toResult(source: AuthResult['source'], claims: AccessTokenClaims
     subject: typeof claims.sub === 'string' ? claims.sub : undefined,
     clientId: typeof claims.client_id === 'string' ? claims.client_id : undefined,
     expiresAt: typeof claims.exp === 'number' ? claims.exp : undefined,
+    binding: jkt === undefined ? undefined : { jkt },
+    deviceId: typeof device === 'string' ? device : undefined,
   };
 }

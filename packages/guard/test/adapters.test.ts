@@ -33,7 +33,7 @@ describe('Fastify plugin (real Fastify instance)', () => {
   it('answers 401 with a bare challenge without credentials, and leaves unprotected routes alone', async () => {
     const fastify = await app();
     const res = await fastify.inject({ url: '/v1/reports' });
-    expect([res.statusCode, res.headers['www-authenticate']]).toEqual([401, 'Bearer realm="reports"']);
+    expect([res.statusCode, res.headers['www-authenticate']]).toEqual([401, 'Bearer realm="reports", DPoP realm="reports", algs="ES256 EdDSA RS256 PS256"']);
     const open = await fastify.inject({ url: '/v1/public' });
     expect([open.statusCode, open.json()]).toEqual([200, { auth: null }]);
   });
@@ -126,6 +126,6 @@ describe('Hono middleware (structural Hono context)', () => {
     const res = await honoGuard(guard)(context({}), async () => { called = true; });
     expect(called).toBe(false);
     expect(res?.status).toBe(401);
-    expect(res?.headers.get('www-authenticate')).toBe('Bearer realm="reports"');
+    expect(res?.headers.get('www-authenticate')).toBe('Bearer realm="reports", DPoP realm="reports", algs="ES256 EdDSA RS256 PS256"');
   });
 });

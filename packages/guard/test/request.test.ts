@@ -19,7 +19,7 @@ describe('credentials in the request (RFC 6750 §2, §3.1)', () => {
     const error = await refusal({ headers: {} });
     expect(error.status).toBe(401);
     expect(error.code).toBeUndefined();
-    expect(guard.challenge(error)).toBe('Bearer realm="reports"');
+    expect(guard.challenge(error)).toBe('Bearer realm="reports", DPoP realm="reports", algs="ES256 EdDSA RS256 PS256"');
     expect(error.toJSON()).toEqual({});
   });
 

@@ -10,6 +10,8 @@ export interface ExpressLikeRequest {
   method?: string;
   url?: string;
   originalUrl?: string;
+  /** `http`/`https` (Express sets it, honouring `trust proxy`); used for the DPoP `htu`. */
+  protocol?: string;
   auth?: AuthResult;
 }
 
@@ -37,7 +39,8 @@ export function expressGuard(guard: Guard, requirements?: Requirements) {
     try {
       const parsed = req.headers.authorization;
       const authorization = authorizationHeaders(req.rawHeaders, typeof parsed === 'string' ? parsed : undefined) ?? parsed;
-      outcome = guard.check({ headers: { authorization }, method: req.method, url: req.originalUrl ?? req.url }, requirements);
+      const { dpop, host } = req.headers;
+      outcome = guard.check({ headers: { authorization, dpop, host }, method: req.method, url: req.originalUrl ?? req.url, protocol: req.protocol }, requirements);
     } catch (error) {
       refuse(res, error);
       return;

@@ -46,7 +46,8 @@ export const fastifyGuard: FastifyPluginCallback<FastifyGuardOptions> = (fastify
       let outcome;
       try {
         const authorization = authorizationHeaders(request.raw.rawHeaders, request.headers.authorization);
-        outcome = guard.check({ headers: { authorization }, method: request.method, url: request.url }, requirements);
+        const { dpop, host } = request.headers;
+        outcome = guard.check({ headers: { authorization, dpop, host }, method: request.method, url: request.url, protocol: request.protocol }, requirements);
       } catch (error) {
         send(guard, reply, error);
         return;

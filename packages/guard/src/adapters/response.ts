@@ -21,6 +21,7 @@ export function errorResponse(guard: Guard, error: unknown): ErrorResponse {
     'cache-control': 'no-store',
   };
   if (refusal.status === 503) headers['retry-after'] = '5';
+  if (refusal.params.nonce !== undefined) headers['dpop-nonce'] = refusal.params.nonce;
   return { status: refusal.status, headers, body: refusal.toJSON() };
 }
 
