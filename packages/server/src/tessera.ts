@@ -15,9 +15,10 @@ import { registerJwks } from './endpoints/jwks.js';
 import { revocationEndpoint } from './endpoints/revoke.js';
 import { tokenEndpoint } from './endpoints/token/index.js';
 import { installDpop } from './dpop/index.js';
-import { allowAllAccess, builtinGrants, DEVICE_CODE_GRANT, type Grant } from './grants/index.js';
+import { builtinGrants, DEVICE_CODE_GRANT, type Grant } from './grants/index.js';
 import { createUserGrants, idTokenAlgsOf, registerUserEndpoints } from './grants/install.js';
 import { createEventBus, type EventBus } from './events/bus.js';
+import { installDeviceTrust, type DeviceTrust } from './cae/install.js';
 import { startBackchannelLogout } from './logout/index.js';
 import { createApp } from './http/app.js';
 import { createLogger } from './http/logger.js';
@@ -60,6 +61,8 @@ export interface Tessera {
   readonly admin: Admin;
   /** In-process events (compliance changes, disabled users, ended sessions) that features react to. */
   readonly events: EventBus;
+  /** Issue 5: the access policy engine in force (`policy.reload(text)`), and the SSF transmitter (`null` when disabled). */
+  readonly deviceTrust: Pick<DeviceTrust, 'policy' | 'ssf'>;
   /** The validated configuration, without the master key (it stays inside the key manager). */
   readonly config: PublicConfig;
   /** Start listening on `config.server.host:port`; resolves to the base URL actually bound. */
@@ -121,7 +124,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     });
 
     const clientAuth = createClientAuthentications({ lookup: (id) => clients.get(id), issuer: config.issuer, replay: served.replay, now });
-    const find = createTokenInspector({ issuer: config.issuer, keys, tokens: served.tokens, revocations: served.revocations, now });
+    const find = createTokenInspector({ issuer: config.issuer, keys, tokens: served.tokens, revocations: served.revocations, cutoffs: served.cutoffs, now });
     const issueAccessToken = createAccessTokenIssuer({
       issuer: config.issuer,
       alg: config.keys.accessTokenAlg,
@@ -143,6 +146,11 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     const repeatable = new Set(grants.flatMap((g) => g.repeatable ?? []));
     const app = createApp({ server: config.server, logger, repeatable });
     const dpop = installDpop({ app, issuer: config.issuer, config: config.dpop, masterKey, storage: served, now });
+    const deviceTrust = await installDeviceTrust({
+      app, issuer: config.issuer, jwksPath: PATHS.jwks, policy: config.policy, ssf: config.ssf, maxAccessTokenTtl: config.ttl.accessTokenMax,
+      storage: served, admin, keys, alg: config.keys.accessTokenAlg, find, events, now, log: logger,
+    });
+    stopTimers.push(() => deviceTrust.stop());
     // OIDC Back-Channel Logout: listens to session.revoked / user.disabled, delivers in the background.
     const backchannel = startBackchannelLogout({ issuer: config.issuer, storage: served, keys, events, log: logger.child({ component: 'backchannel-logout' }), now });
     stopTimers.push(() => backchannel.close());
@@ -165,7 +173,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
         interaction: config.interaction,
         storage: served,
         lookupClient: (id) => clients.get(id),
-        checkAccess: allowAllAccess,
+        checkAccess: deviceTrust.checkAccess,
         events,
         verificationKey: (kid) => keys.verificationKey(kid),
         now,
@@ -176,7 +184,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     registerHealth(app, { storage, keys, alg: config.keys.accessTokenAlg });
     registerPostEndpoint(
       app,
-      tokenEndpoint({ path: PATHS.token, grants, authenticate: clientAuth.token, grantDeps: { lookupResource: (id) => resources.get(id), issueAccessToken, checkAccess: allowAllAccess, user: userGrants.services }, dpop: dpop.tokenStep }),
+      tokenEndpoint({ path: PATHS.token, grants, authenticate: clientAuth.token, grantDeps: { lookupResource: (id) => resources.get(id), issueAccessToken, checkAccess: deviceTrust.checkAccess, user: userGrants.services }, dpop: dpop.tokenStep }),
     );
     registerPostEndpoint(app, introspectionEndpoint({ path: PATHS.introspection, issuer: config.issuer, authenticate: clientAuth.introspection, find }));
     registerPostEndpoint(
@@ -206,6 +214,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
       keys,
       admin,
       events,
+      deviceTrust: { policy: deviceTrust.policy, ssf: deviceTrust.ssf },
       config: { ...config, keys: publicKeys },
       async listen() {
         await app.listen({ host: config.server.host, port: config.server.port });
