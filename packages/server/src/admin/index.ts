@@ -3,6 +3,7 @@ import { ConflictError, type ClientRecord, type ResourceRecord, type Storage } f
 import { hashSecret, mintOpaque } from '@tessera/token';
 import { builtinGrants } from '../grants/index.js';
 import { AdminError } from './errors.js';
+import { createDeviceAdmin, type DeviceAdmin, type DeviceAdminOptions } from './devices.js';
 import { createUserAdmin, type UserAdmin, type UserAdminOptions } from './users.js';
 import {
   clientInputSchema,
@@ -13,6 +14,7 @@ import {
 } from './schemas.js';
 
 export { AdminError, type AdminIssue } from './errors.js';
+export { createDeviceAdmin, type DeviceAdmin, type DeviceAdminOptions } from './devices.js';
 export { ID_TOKEN_ALGS, type CreateClientInput, type CreateClientWithoutSecretInput, type CreateResourceInput, type OidcClientMetadata } from './schemas.js';
 export { createUserAdmin, viewUser, type CreateUserAdminInput, type Revoked, type UserAdmin, type UserAdminOptions, type UserView } from './users.js';
 
@@ -28,6 +30,8 @@ export interface AdminOptions {
   onChange?: (kind: 'client' | 'resource', id: string) => void;
   /** User management: argon2 hasher, password policy, master key (for TOTP) and the event bus. */
   accounts?: Omit<UserAdminOptions, 'now'>;
+  /** Device management: the server passes its registry (see {@link DeviceAdminOptions}). */
+  devices?: DeviceAdminOptions;
 }
 
 /** A new client and its secret; the secret is returned here once and never again. */
@@ -56,6 +60,8 @@ export interface Admin {
   deleteResource(id: string): Promise<boolean>;
   /** The people who sign in: create, disable (revoking sessions and tokens), passwords, groups, TOTP. */
   readonly users: UserAdmin;
+  /** Devices: enrolment with public keys, posture, compliance with reasons, history (issue 5). */
+  readonly devices: DeviceAdmin;
 }
 
 /**
@@ -64,7 +70,7 @@ export interface Admin {
  * {@link AdminError}.
  */
 export function createAdmin(
-  storage: Pick<Storage, 'clients' | 'resources' | 'users' | 'sessions' | 'tokens'>,
+  storage: Pick<Storage, 'clients' | 'resources' | 'users' | 'sessions' | 'tokens' | 'devices'>,
   options: AdminOptions = {},
 ): Admin {
   const now = options.now ?? Date.now;
@@ -118,7 +124,11 @@ export function createAdmin(
 
   // Built on first use: the argon2 hasher it creates costs a hash, which client-only callers need not pay.
   let users: UserAdmin | undefined;
+  let devices: DeviceAdmin | undefined;
   return {
+    get devices() {
+      return (devices ??= createDeviceAdmin(storage, now, options.devices));
+    },
     get users() {
       return (users ??= createUserAdmin(storage, { ...options.accounts, now }));
     },
