@@ -67,7 +67,7 @@ function revokeOwnedToken(deps: {
       } else {
         await deps.tokens.revoke(token.hash!, at);
         // The whole family: the grant, its stored tokens, and the JWT access tokens it produced.
-        if (token.kind === 'refresh_token' && token.grantId !== null) await deps.families.revoke(token.grantId, 'client_request');
+        if (token.kind === 'refresh_token' && token.grantId !== null) await deps.families.revoke(token.grantId, 'client_request', token.hash);
       }
     } catch (error) {
       unavailable(error);

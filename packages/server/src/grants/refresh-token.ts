@@ -91,7 +91,8 @@ function successorRecord(old: TokenRecord, hash: string, at: Date, services: Use
     jkt: old.jkt,
     deviceId: old.deviceId,
     sessionId: old.sessionId,
-    claims: { ...old.claims },
+    // `prev` links back, so a family revocation can walk from any member (tokens/family.ts).
+    claims: { ...old.claims, prev: old.hash },
     issuedAt: new Date(now * 1000),
     expiresAt: new Date(1000 * Math.min(now + services.lifetimes.refreshIdle, familyExp)),
     revokedAt: null,
@@ -109,7 +110,7 @@ async function requireGrace(services: UserGrantServices, old: TokenRecord, succe
     const live = await services.tokens.get(successorHash);
     if (live !== undefined && live.revokedAt === null && live.rotatedAt === null && live.expiresAt.getTime() > at.getTime()) return;
   }
-  if (old.grantId !== null) await services.families.revoke(old.grantId, 'refresh_token_reuse');
+  if (old.grantId !== null) await services.families.revoke(old.grantId, 'refresh_token_reuse', old.hash);
   throw invalidGrant('the refresh token was already used', { detail: `refresh token reuse: grant ${old.grantId ?? '-'} revoked` });
 }
 

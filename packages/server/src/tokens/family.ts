@@ -13,8 +13,10 @@ import type { RefreshTokenValues } from './refresh-token.js';
  * the access token issued then and the hash of the family's first refresh token; every later access
  * token of the family has a `jti` derived from the refresh token issued with it
  * ({@link RefreshTokenValues.accessJti}), and refresh tokens link to their successor
- * (`successorHash`). Revoking the family walks ledger → first refresh token → successors and lists
- * every `jti`. Nothing extra is written on the rotation hot path.
+ * (`successorHash`) and back to its predecessor (`claims.prev`). Revoking the family walks ledger →
+ * first refresh token → successors and lists every `jti`; when pruning has removed the oldest links
+ * (expired refresh tokens, whose access tokens have long expired too), the walk also starts from the
+ * refresh token at hand, backwards and forwards. Nothing extra is written on the rotation hot path.
  *
  * The ledger is a `TokenRecord` (kind `access_token`, so `rotate` never applies) under the hash of a
  * string that is no token shape (`tessera:ledger:<grantId>`): no presented value can hit it.
@@ -22,8 +24,11 @@ import type { RefreshTokenValues } from './refresh-token.js';
 export interface Families {
   /** Record the family's first issuance. Call before the tokens are returned. */
   open(entry: LedgerEntry): Promise<void>;
-  /** Revoke the grant, all its stored tokens and every JWT access token it produced. Idempotent. */
-  revoke(grantId: string, reason: string): Promise<void>;
+  /**
+   * Revoke the grant, all its stored tokens and every JWT access token it produced. Idempotent.
+   * `from`: hash of a refresh token of the family at hand (reuse, revocation), a second entry point.
+   */
+  revoke(grantId: string, reason: string, from?: string): Promise<void>;
 }
 
 export interface LedgerEntry {
@@ -54,21 +59,42 @@ export function createFamilies(deps: {
 }): Families {
   const { tokens, grants, revocations, values, now } = deps;
 
-  async function jtisOf(grantId: string): Promise<{ clientId: string; jtis: string[] } | undefined> {
+  async function jtisOf(grantId: string, from: string | undefined): Promise<{ clientId: string | undefined; jtis: Set<string> }> {
+    const jtis = new Set<string>();
     const ledger = await tokens.get(ledgerHash(grantId));
-    if (ledger === undefined) return undefined;
-    const entry = ledger.claims.ledger as { accessJti?: unknown; firstRefreshHash?: unknown } | undefined;
-    const jtis: string[] = [];
-    if (typeof entry?.accessJti === 'string') jtis.push(entry.accessJti);
-    let hash = typeof entry?.firstRefreshHash === 'string' ? entry.firstRefreshHash : null;
-    for (let i = 0; hash !== null && i < MAX_CHAIN; i++) {
-      const record: TokenRecord | undefined = await tokens.get(hash);
-      if (record === undefined) break;
-      // The first refresh token's access token is the ledger's; successors' are derived from their hash.
-      if (i > 0) jtis.push(values.accessJti(hash));
-      hash = record.successorHash;
+    const entry = ledger?.claims.ledger as { accessJti?: unknown; firstRefreshHash?: unknown } | undefined;
+    const first = typeof entry?.firstRefreshHash === 'string' ? entry.firstRefreshHash : null;
+    if (typeof entry?.accessJti === 'string') jtis.add(entry.accessJti);
+    // The first refresh token's access token is the ledger's; every later one's is derived from its hash.
+    const visit = (hash: string) => {
+      if (hash !== first) jtis.add(values.accessJti(hash));
+    };
+    const seen = new Set<string>();
+    async function forward(start: string | null): Promise<void> {
+      for (let hash = start, i = 0; hash !== null && !seen.has(hash) && i < MAX_CHAIN; i++) {
+        const record: TokenRecord | undefined = await tokens.get(hash);
+        if (record === undefined || record.grantId !== grantId) return;
+        seen.add(hash);
+        visit(hash);
+        hash = record.successorHash;
+      }
     }
-    return { clientId: ledger.clientId, jtis };
+    await forward(first);
+    if (from !== undefined) {
+      // Backwards over links the first walk could not reach (pruned head), then forwards from there.
+      let hash: string | null = from;
+      for (let i = 0; hash !== null && !seen.has(hash) && i < MAX_CHAIN; i++) {
+        const record: TokenRecord | undefined = await tokens.get(hash);
+        if (record === undefined || record.grantId !== grantId) break;
+        seen.add(hash);
+        visit(hash);
+        const prev: unknown = record.claims.prev;
+        hash = typeof prev === 'string' ? prev : null;
+      }
+      const start = await tokens.get(from);
+      if (start !== undefined && start.grantId === grantId) await forward(start.successorHash);
+    }
+    return { clientId: ledger?.clientId, jtis };
   }
 
   return {
@@ -95,15 +121,14 @@ export function createFamilies(deps: {
       });
     },
 
-    async revoke(grantId, reason) {
+    async revoke(grantId, reason, from) {
       const at = new Date(now());
       // Stored tokens first: after this no rotation can add a link, so the walk below sees the whole chain.
       await grants.revoke(grantId, at);
       await tokens.revokeByGrant(grantId, at);
-      const found = await jtisOf(grantId);
-      if (found === undefined) return;
+      const found = await jtisOf(grantId, from);
       const expiresAt = new Date(at.getTime() + deps.accessTokenMax * 1000);
-      for (const jti of found.jtis) await revocations.add({ jti, clientId: found.clientId, expiresAt, revokedAt: at, reason });
+      for (const jti of found.jtis) await revocations.add({ jti, clientId: found.clientId ?? '', expiresAt, revokedAt: at, reason });
     },
   };
 }

@@ -87,6 +87,21 @@ describe.each(STORES)('refresh_token grant on %s (RFC 6749 §6, RFC 9700 §4.14.
     expect(await f.introspect(third.access_token)).toEqual({ active: false });
   });
 
+  it('RFC 9700 §4.14.2: reuse revokes the newest JWT access token even after the family’s oldest refresh token was pruned', async () => {
+    const first = await family();
+    f.clock.advance(3000);
+    const second = (await f.refresh(first.refresh_token)).json();
+    f.clock.advance(3000);
+    const third = (await f.refresh(second.refresh_token)).json();
+    // The first refresh token expired (idle 1 h) and is pruned; the chain from the ledger starts with a gap.
+    expect(await f.storage.tokens.pruneExpired(new Date(f.clock.now()))).toBeGreaterThan(0);
+    expect(await f.storage.tokens.get(hashSecret(first.refresh_token))).toBeUndefined();
+    f.clock.advance(11);
+    expect(error(await f.refresh(second.refresh_token))).toEqual({ status: 400, error: 'invalid_grant' });
+    expect(await f.introspect(third.access_token)).toEqual({ active: false });
+    expect(await f.storage.revocations.get(claimsOf(third.access_token).jti as string)).toMatchObject({ reason: 'refresh_token_reuse' });
+  });
+
   it('RFC 6749 §6: a scope not originally granted is invalid_scope (no widening), and nothing rotates', async () => {
     const first = await family();
     expect(error(await f.refresh(first.refresh_token, { scope: 'openid read write' }))).toEqual({ status: 400, error: 'invalid_scope' });
