@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import { createMemoryStorage, type NewTokenRecord } from '@tessera/store';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMemoryStorage, openStorage, type NewTokenRecord, type Storage } from '@tessera/store';
 import { base32Decode, createPasswordHasher, hotp, startSession, totpStep } from '../src/accounts/index.js';
 import { AdminError, createAdmin, createEventBus, type ServerEvents } from '../src/index.js';
 import { frozenClock, rejection } from './helpers.js';
@@ -8,9 +11,22 @@ import { frozenClock, rejection } from './helpers.js';
 const FAST_ARGON = { memoryCost: 7168, timeCost: 1, parallelism: 1, maxPasswordBytes: 1024 };
 const MASTER = Buffer.alloc(32, 3);
 
-function fixture(options: { masterKey?: Buffer | null } = {}) {
+/** Storage matters here (paging order, revoke-by-user/subject statements): every case runs on memory and SQLite. */
+const STORES = ['memory', 'sqlite'] as const;
+let kind: (typeof STORES)[number] = 'memory';
+const opened: Storage[] = [];
+afterAll(async () => {
+  for (const storage of opened) await storage.close();
+});
+
+async function fixture(options: { masterKey?: Buffer | null } = {}) {
   const clock = frozenClock();
-  const storage = createMemoryStorage({ now: clock.now });
+  const storage =
+    kind === 'memory'
+      ? createMemoryStorage({ now: clock.now })
+      : await openStorage({ kind: 'sqlite', filename: join(mkdtempSync(join(tmpdir(), 'tessera-users-')), 'tessera.db') });
+  await storage.migrate();
+  opened.push(storage);
   const events: { name: string; event: unknown }[] = [];
   const bus = createEventBus(() => undefined);
   bus.on('user.disabled', (event) => void events.push({ name: 'user.disabled', event }));
@@ -57,9 +73,12 @@ function refreshToken(subject: string, sessionId: string | null, at: Date, n: nu
   };
 }
 
-describe('admin.users: create, get, list', () => {
+describe.each(STORES)('admin.users: create, get, list (%s)', (store) => {
+  beforeAll(() => {
+    kind = store;
+  });
   it('creates through the account service: canonical username, argon2id hash, no secret in the view', async () => {
-    const { users, storage } = fixture();
+    const { users, storage } = await fixture();
     const user = await users.create({ username: 'Alice', password: 'correct horse', email: 'alice@example.com', groups: ['staff', 'staff', 'ops'] });
     expect(user).toMatchObject({ username: 'alice', email: 'alice@example.com', status: 'active', groups: ['staff', 'ops'], totp: 'none' });
     expect(Object.keys(user)).not.toContain('passwordHash');
@@ -71,25 +90,25 @@ describe('admin.users: create, get, list', () => {
   });
 
   it('returns every field error at once, each with a stable code', async () => {
-    const { users } = fixture();
+    const { users } = await fixture();
     const found = await issues(users.create({ username: 'a', password: 'short', email: 'not-an-email', groups: ['has space'] }));
     expect(found.map((i) => i.code).sort()).toEqual(['invalid_email', 'invalid_groups', 'invalid_username', 'password_too_short']);
     expect(found.find((i) => i.code === 'invalid_username')?.path).toBe('username');
   });
 
   it('refuses a second user with the same username in another case (username_taken)', async () => {
-    const { users } = fixture();
+    const { users } = await fixture();
     await users.create({ username: 'bob', password: 'long enough pw' });
     expect((await issues(users.create({ username: 'BOB', password: 'another password' }))).map((i) => i.code)).toEqual(['username_taken']);
   });
 
   it('NIST SP 800-63B §5.1.1.2: refuses a password equal to the username', async () => {
-    const { users } = fixture();
+    const { users } = await fixture();
     expect((await issues(users.create({ username: 'carol1234', password: 'CAROL1234' }))).map((i) => i.code)).toEqual(['password_equals_username']);
   });
 
   it('pages through users ordered by username, without gaps or repeats', async () => {
-    const { users } = fixture();
+    const { users } = await fixture();
     for (const name of ['dave', 'ann', 'eve', 'bea', 'cy1']) await users.create({ username: name, password: 'a long password' });
     const first = await users.list({ limit: 2 });
     expect(first.users.map((u) => u.username)).toEqual(['ann', 'bea']);
@@ -102,9 +121,12 @@ describe('admin.users: create, get, list', () => {
   });
 });
 
-describe('admin.users: disable and enable', () => {
+describe.each(STORES)('admin.users: disable and enable (%s)', (store) => {
+  beforeAll(() => {
+    kind = store;
+  });
   it('disabling revokes every session and stored token of the user and emits user.disabled with the sids', async () => {
-    const { users, storage, clock, events } = fixture();
+    const { users, storage, clock, events } = await fixture();
     const alice = await users.create({ username: 'alice', password: 'correct horse' });
     const bob = await users.create({ username: 'bob', password: 'battery staple' });
     const now = new Date(clock.now());
@@ -129,7 +151,7 @@ describe('admin.users: disable and enable', () => {
   });
 
   it('a disabled user cannot sign in until enabled again', async () => {
-    const { users, storage, admin } = fixture();
+    const { users, storage, admin } = await fixture();
     const alice = await users.create({ username: 'alice', password: 'correct horse' });
     await admin.users.disable(alice.id);
     const { createAccountService } = await import('../src/accounts/index.js');
@@ -140,16 +162,19 @@ describe('admin.users: disable and enable', () => {
   });
 
   it('disable and enable of an unknown user answer undefined and emit nothing', async () => {
-    const { users, events } = fixture();
+    const { users, events } = await fixture();
     expect(await users.disable('no-such-id')).toBeUndefined();
     expect(await users.enable('no-such-id')).toBeUndefined();
     expect(events).toEqual([]);
   });
 });
 
-describe('admin.users: password and groups', () => {
+describe.each(STORES)('admin.users: password and groups (%s)', (store) => {
+  beforeAll(() => {
+    kind = store;
+  });
   it('RFC 9700 §4.14.2: a password set by an administrator revokes sessions and refresh tokens (session.revoked per sid)', async () => {
-    const { users, storage, clock, events } = fixture();
+    const { users, storage, clock, events } = await fixture();
     const alice = await users.create({ username: 'alice', password: 'old password' });
     const now = new Date(clock.now());
     const s = startSession({ userId: alice.id, amr: ['pwd'], now });
@@ -163,7 +188,7 @@ describe('admin.users: password and groups', () => {
   });
 
   it('keepSessions leaves sessions alone; a password breaking the policy is refused and nothing changes', async () => {
-    const { users, storage, clock } = fixture();
+    const { users, storage, clock } = await fixture();
     const alice = await users.create({ username: 'alice', password: 'old password' });
     const s = startSession({ userId: alice.id, amr: ['pwd'], now: new Date(clock.now()) });
     await storage.sessions.create(s.record);
@@ -177,7 +202,7 @@ describe('admin.users: password and groups', () => {
   });
 
   it('sets groups (deduplicated) and refuses names that cannot appear in tokens', async () => {
-    const { users } = fixture();
+    const { users } = await fixture();
     const alice = await users.create({ username: 'alice', password: 'old password' });
     expect((await users.setGroups(alice.id, ['admins', 'ops', 'admins']))?.groups).toEqual(['admins', 'ops']);
     expect((await issues(users.setGroups(alice.id, ['bad group']))).map((i) => i.code)).toEqual(['invalid_groups']);
@@ -185,9 +210,12 @@ describe('admin.users: password and groups', () => {
   });
 });
 
-describe('admin.users: TOTP enrolment', () => {
+describe.each(STORES)('admin.users: TOTP enrolment (%s)', (store) => {
+  beforeAll(() => {
+    kind = store;
+  });
   it('start returns the secret and otpauth URI once; a code from it confirms; the stored secret is sealed', async () => {
-    const { users, storage, clock } = fixture();
+    const { users, storage, clock } = await fixture();
     const alice = await users.create({ username: 'alice', password: 'old password' });
     const { secret, otpauthUri } = await users.totp.start(alice.id);
     expect(otpauthUri).toMatch(/^otpauth:\/\/totp\/Tessera:alice\?/);
@@ -204,7 +232,7 @@ describe('admin.users: TOTP enrolment', () => {
   });
 
   it('refuses a wrong code (the factor stays pending) and an unknown user', async () => {
-    const { users, clock } = fixture();
+    const { users, clock } = await fixture();
     const alice = await users.create({ username: 'alice', password: 'old password' });
     const { secret } = await users.totp.start(alice.id);
     const code = hotp(base32Decode(secret)!, totpStep(new Date(clock.now())));
@@ -215,7 +243,7 @@ describe('admin.users: TOTP enrolment', () => {
   });
 
   it('without a master key, users can be created but TOTP operations are refused', async () => {
-    const { users } = fixture({ masterKey: null });
+    const { users } = await fixture({ masterKey: null });
     const alice = await users.create({ username: 'alice', password: 'old password' });
     expect(await rejection(users.totp.start(alice.id))).toMatch(/master key/);
   });
