@@ -41,6 +41,8 @@ export interface AuthorizeFixture {
   alice: { id: string; username: string };
   /** bob: password + confirmed TOTP. */
   bob: { id: string; username: string; totpSecret: string };
+  /** The PKCE verifier matching the challenge {@link authorizeUrl} sends. */
+  verifier: string;
   /** Build an authorization URL for `client` with PKCE and state; `params` override or add (null removes). */
   authorizeUrl(params?: Record<string, string | null>): string;
   close(): Promise<void>;
@@ -97,7 +99,7 @@ export async function authorizeFixture(config: Partial<TesseraConfigInput> = {})
   // The confirmation used the current step: move on so the first sign-in gets a fresh code.
   clock.advance(30);
   await tessera.listen();
-  const challenge = pkce().challenge;
+  const { verifier, challenge } = pkce();
   return {
     tessera,
     storage,
@@ -107,6 +109,7 @@ export async function authorizeFixture(config: Partial<TesseraConfigInput> = {})
     client,
     alice: { id: alice.id, username: 'alice' },
     bob: { id: bob.id, username: 'bob', totpSecret: enrol.secret },
+    verifier,
     authorizeUrl(params = {}) {
       const all: Record<string, string | null> = {
         response_type: 'code',

@@ -1,0 +1,302 @@
+import { hashSecret } from '@tessera/token';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TestBrowser, seeOther } from './browser-helpers.js';
+import { authorizeFixture, PASSWORD, WEB_REDIRECT, type AuthorizeFixture } from './fixture.js';
+import { CookieJar, scriptedLogin, totpCode } from './scripted-login.js';
+
+/** Sign-in, consent, SSO session and code issuance over real HTTP with a frozen clock. */
+let f: AuthorizeFixture;
+beforeEach(async () => {
+  f = await authorizeFixture();
+});
+afterEach(() => f.close());
+
+const codeOf = (redirect: string) => new URL(redirect).searchParams.get('code')!;
+
+async function exchange(code: string, verifier = f.verifier) {
+  const response = await fetch(`${f.base}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: WEB_REDIRECT, code_verifier: verifier, client_id: f.client.clientId }).toString(),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+
+describe('a complete sign-in', () => {
+  it('password + TOTP + consent ends at the redirect URI with code, state and iss (303); the code works once at /token', async () => {
+    const result = await scriptedLogin({ authorizationUrl: f.authorizeUrl({ nonce: 'n-1', acr_values: 'mfa' }), username: 'bob', password: PASSWORD, totpSecret: f.bob.totpSecret, now: f.clock.now });
+    expect(result.pages).toEqual(['login', 'totp', 'consent']);
+    const url = new URL(result.redirect);
+    expect(`${url.origin}${url.pathname}`).toBe(WEB_REDIRECT);
+    expect(url.searchParams.get('state')).toBe('st-123');
+    expect(url.searchParams.get('iss')).toBe(f.base);
+    const tokens = await exchange(codeOf(result.redirect));
+    expect(tokens.status).toBe(200);
+    const id = claimsOf(tokens.body.id_token as string);
+    expect(id).toMatchObject({ sub: f.bob.id, nonce: 'n-1', acr: 'mfa', aud: f.client.clientId });
+    expect(id.amr).toEqual(['pwd', 'otp', 'mfa']);
+    expect(typeof id.sid).toBe('string');
+  });
+
+  it('RFC 6749 §4.1.2: the code is stored only as its hash, lives 60 s and is bound to client, redirect URI, PKCE, nonce, DPoP key and session', async () => {
+    const jkt = 'A'.repeat(43);
+    const result = await scriptedLogin({ authorizationUrl: f.authorizeUrl({ nonce: 'n-2', dpop_jkt: jkt, resource: 'https://api.example.com' }), username: 'alice', password: PASSWORD, now: f.clock.now });
+    const code = codeOf(result.redirect);
+    expect(code).toMatch(/^tac_[A-Za-z0-9_-]{43}$/);
+    const consumed = await f.storage.authorizationCodes.consume(hashSecret(code), new Date(f.clock.now()));
+    expect(consumed.status).toBe('ok');
+    const record = consumed.status === 'ok' ? consumed.record : undefined;
+    expect(record).toMatchObject({
+      clientId: f.client.clientId,
+      userId: f.alice.id,
+      redirectUri: WEB_REDIRECT,
+      codeChallengeMethod: 'S256',
+      nonce: 'n-2',
+      dpopJkt: jkt,
+      scope: ['openid', 'profile'],
+      resource: ['https://api.example.com'],
+      acr: 'pwd',
+      amr: ['pwd'],
+    });
+    expect(record!.expiresAt.getTime() - record!.issuedAt.getTime()).toBe(60_000);
+    expect(record!.sessionId).toBeTruthy();
+    expect(JSON.stringify(record)).not.toContain(code);
+    const grant = await f.storage.grants.get(record!.grantId);
+    expect(grant).toMatchObject({ userId: f.alice.id, clientId: f.client.clientId, revokedAt: null });
+  });
+
+  it('the SSO session cookie is HttpOnly, SameSite=Lax, Path=/ and the stored session knows only its hash', async () => {
+    const browser = new TestBrowser(f.base);
+    seeOther(await browser.get(f.authorizeUrl()));
+    const login = await browser.page('/login');
+    const response = await browser.post('/login', { ...login.hidden, username: 'alice', password: PASSWORD });
+    const cookie = response.headers.getSetCookie().find((c) => c.startsWith('tessera_session='))!;
+    expect(cookie).toMatch(/; Path=\/; Max-Age=43200; HttpOnly; SameSite=Lax$/);
+    const value = cookie.split(';')[0]!.split('=')[1]!;
+    expect(value).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('response_mode=form_post delivers code, state and iss in an auto-submitting form', async () => {
+    const result = await scriptedLogin({ authorizationUrl: f.authorizeUrl({ response_mode: 'form_post' }), username: 'alice', password: PASSWORD, now: f.clock.now });
+    expect(result.redirect).toBe(WEB_REDIRECT);
+    expect(result.formPost).toMatchObject({ state: 'st-123', iss: f.base });
+    expect(result.formPost!.code).toMatch(/^tac_/);
+  });
+});
+
+describe('SSO session and remembered consent', () => {
+  it('a second authorization in the same browser needs neither sign-in nor consent', async () => {
+    const jar = new CookieJar();
+    await scriptedLogin({ authorizationUrl: f.authorizeUrl(), username: 'alice', password: PASSWORD, now: f.clock.now, jar });
+    const again = await scriptedLogin({ authorizationUrl: f.authorizeUrl(), username: 'alice', password: PASSWORD, now: f.clock.now, jar });
+    expect(again.pages).toEqual([]);
+    expect(codeOf(again.redirect)).toMatch(/^tac_/);
+  });
+
+  it('consent is asked again only for new scopes, and shows only those', async () => {
+    const browser = new TestBrowser(f.base);
+    await scriptedLogin({ authorizationUrl: f.authorizeUrl({ scope: 'openid profile' }), username: 'alice', password: PASSWORD, now: f.clock.now, jar: browser.jar });
+    expect(seeOther(await browser.get(f.authorizeUrl({ scope: 'openid profile email' })))).toBe('/consent');
+    const consent = await browser.page('/consent');
+    expect(consent.body).toContain('See your email address');
+    expect(consent.body).not.toContain('See your name and username');
+  });
+
+  it('OIDC Core §3.1.2.1: prompt=consent shows the consent page although consent is remembered', async () => {
+    const jar = new CookieJar();
+    await scriptedLogin({ authorizationUrl: f.authorizeUrl(), username: 'alice', password: PASSWORD, now: f.clock.now, jar });
+    const again = await scriptedLogin({ authorizationUrl: f.authorizeUrl({ prompt: 'consent' }), username: 'alice', password: PASSWORD, now: f.clock.now, jar });
+    expect(again.pages).toEqual(['consent']);
+  });
+
+  it('OIDC Core §3.1.2.1: prompt=login forces a new sign-in', async () => {
+    const jar = new CookieJar();
+    await scriptedLogin({ authorizationUrl: f.authorizeUrl(), username: 'alice', password: PASSWORD, now: f.clock.now, jar });
+    const again = await scriptedLogin({ authorizationUrl: f.authorizeUrl({ prompt: 'login' }), username: 'alice', password: PASSWORD, now: f.clock.now, jar });
+    expect(again.pages).toEqual(['login']);
+  });
+
+  it('OIDC Core §3.1.2.1: max_age older than the last sign-in forces a new one', async () => {
+    const jar = new CookieJar();
+    await scriptedLogin({ authorizationUrl: f.authorizeUrl(), username: 'alice', password: PASSWORD, now: f.clock.now, jar });
+    f.clock.advance(120);
+    expect((await scriptedLogin({ authorizationUrl: f.authorizeUrl({ max_age: '300' }), username: 'alice', password: PASSWORD, now: f.clock.now, jar })).pages).toEqual([]);
+    expect((await scriptedLogin({ authorizationUrl: f.authorizeUrl({ max_age: '60' }), username: 'alice', password: PASSWORD, now: f.clock.now, jar })).pages).toEqual(['login']);
+  });
+
+  it('OIDC Core §3.1.2.6: prompt=none with a session and remembered consent returns a code; with new scopes, consent_required', async () => {
+    const jar = new CookieJar();
+    await scriptedLogin({ authorizationUrl: f.authorizeUrl(), username: 'alice', password: PASSWORD, now: f.clock.now, jar });
+    const silent = await scriptedLogin({ authorizationUrl: f.authorizeUrl({ prompt: 'none' }), username: 'x', password: 'x', now: f.clock.now, jar });
+    expect(codeOf(silent.redirect)).toMatch(/^tac_/);
+    const more = await scriptedLogin({ authorizationUrl: f.authorizeUrl({ prompt: 'none', scope: 'openid email' }), username: 'x', password: 'x', now: f.clock.now, jar });
+    const url = new URL(more.redirect);
+    expect(url.searchParams.get('error')).toBe('consent_required');
+    expect(url.searchParams.get('iss')).toBe(f.base);
+  });
+
+  it('the session ends after its idle lifetime: prompt=none is then login_required', async () => {
+    const jar = new CookieJar();
+    await scriptedLogin({ authorizationUrl: f.authorizeUrl(), username: 'alice', password: PASSWORD, now: f.clock.now, jar });
+    f.clock.advance(3599);
+    expect(codeOf((await scriptedLogin({ authorizationUrl: f.authorizeUrl({ prompt: 'none' }), username: 'x', password: 'x', jar })).redirect)).toBeTruthy();
+    f.clock.advance(3600);
+    const idle = await scriptedLogin({ authorizationUrl: f.authorizeUrl({ prompt: 'none' }), username: 'x', password: 'x', jar });
+    expect(new URL(idle.redirect).searchParams.get('error')).toBe('login_required');
+  });
+
+  it('the session ends at its absolute lifetime however active it is', async () => {
+    const jar = new CookieJar();
+    await scriptedLogin({ authorizationUrl: f.authorizeUrl(), username: 'alice', password: PASSWORD, now: f.clock.now, jar });
+    for (let elapsed = 0; elapsed < 12 * 3600 - 1800; elapsed += 1800) {
+      f.clock.advance(1800);
+      expect(codeOf((await scriptedLogin({ authorizationUrl: f.authorizeUrl({ prompt: 'none' }), username: 'x', password: 'x', jar })).redirect)).toBeTruthy();
+    }
+    f.clock.advance(1800);
+    const ended = await scriptedLogin({ authorizationUrl: f.authorizeUrl({ prompt: 'none' }), username: 'x', password: 'x', jar });
+    expect(new URL(ended.redirect).searchParams.get('error')).toBe('login_required');
+  });
+
+  it('a disabled user loses the session at once', async () => {
+    const jar = new CookieJar();
+    await scriptedLogin({ authorizationUrl: f.authorizeUrl(), username: 'alice', password: PASSWORD, now: f.clock.now, jar });
+    await f.tessera.admin.users.disable(f.alice.id);
+    const after = await scriptedLogin({ authorizationUrl: f.authorizeUrl({ prompt: 'none' }), username: 'x', password: 'x', jar });
+    expect(new URL(after.redirect).searchParams.get('error')).toBe('login_required');
+  });
+});
+
+describe('consent decisions', () => {
+  it('RFC 6749 §4.1.2.1: denying consent redirects with access_denied, state and iss', async () => {
+    const result = await scriptedLogin({ authorizationUrl: f.authorizeUrl(), username: 'alice', password: PASSWORD, now: f.clock.now, consent: 'deny' });
+    const url = new URL(result.redirect);
+    expect(url.searchParams.get('error')).toBe('access_denied');
+    expect(url.searchParams.get('state')).toBe('st-123');
+    expect(url.searchParams.get('iss')).toBe(f.base);
+    expect(await f.storage.grants.findConsent(f.alice.id, f.client.clientId)).toBeUndefined();
+  });
+});
+
+describe('CSRF on every form (OWASP CSRF Prevention)', () => {
+  async function atLogin() {
+    const browser = new TestBrowser(f.base);
+    seeOther(await browser.get(f.authorizeUrl()));
+    return { browser, login: await browser.page('/login') };
+  }
+
+  it('a login POST without the CSRF token is refused and no session starts', async () => {
+    const { browser } = await atLogin();
+    const response = await browser.post('/login', { username: 'alice', password: PASSWORD });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('This form expired or was sent from another page');
+    expect(browser.jar.cookies.has('tessera_session')).toBe(false);
+  });
+
+  it('a CSRF token of another interaction is refused', async () => {
+    const { browser } = await atLogin();
+    const other = await atLogin();
+    const response = await browser.post('/login', { csrf_token: other.login.hidden.csrf_token!, username: 'alice', password: PASSWORD });
+    expect(response.status).toBe(400);
+    expect(browser.jar.cookies.has('tessera_session')).toBe(false);
+  });
+
+  it('a POST the browser marks cross-site is refused even with a valid token', async () => {
+    const { browser, login } = await atLogin();
+    const response = await browser.post('/login', { ...login.hidden, username: 'alice', password: PASSWORD }, { 'sec-fetch-site': 'cross-site' });
+    expect(response.status).toBe(400);
+    const fromOrigin = await browser.post('/login', { ...login.hidden, username: 'alice', password: PASSWORD }, { 'sec-fetch-site': 'same-origin', origin: 'https://evil.example' });
+    expect(fromOrigin.status).toBe(400);
+  });
+
+  it('a consent POST without a valid CSRF token is refused', async () => {
+    const { browser, login } = await atLogin();
+    expect(seeOther(await browser.post('/login', { ...login.hidden, username: 'alice', password: PASSWORD }))).toBe('/consent');
+    expect((await browser.post('/consent', { decision: 'approve' })).status).toBe(400);
+    expect((await browser.post('/consent', { decision: 'approve', csrf_token: 'forged.token' })).status).toBe(400);
+    expect(await f.storage.grants.findConsent(f.alice.id, f.client.clientId)).toBeUndefined();
+  });
+
+  it('a tampered interaction cookie is treated as no interaction', async () => {
+    const { browser, login } = await atLogin();
+    const sealed = browser.jar.cookies.get('tessera_interaction')!;
+    browser.jar.cookies.set('tessera_interaction', `${sealed.slice(0, -2)}${sealed.endsWith('A') ? 'B' : 'A'}A`);
+    const response = await browser.post('/login', { ...login.hidden, username: 'alice', password: PASSWORD });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('expired or was already completed');
+  });
+
+  it('an interaction expires after interaction.ttl', async () => {
+    const { browser, login } = await atLogin();
+    f.clock.advance(601);
+    const response = await browser.post('/login', { ...login.hidden, username: 'alice', password: PASSWORD });
+    expect(response.status).toBe(400);
+    expect(browser.jar.cookies.has('tessera_session')).toBe(false);
+  });
+});
+
+describe('second factor', () => {
+  it('a wrong TOTP code is refused and the user stays on the TOTP page; a replayed code too', async () => {
+    const browser = new TestBrowser(f.base);
+    seeOther(await browser.get(f.authorizeUrl()));
+    const login = await browser.page('/login');
+    expect(seeOther(await browser.post('/login', { ...login.hidden, username: 'bob', password: PASSWORD }))).toBe('/login/totp');
+    const totp = await browser.page('/login/totp');
+    const wrong = await browser.post('/login/totp', { ...totp.hidden, code: '000000' === totpCode(f.bob.totpSecret, f.clock.now()) ? '111111' : '000000' });
+    expect(wrong.status).toBe(400);
+    expect(browser.jar.cookies.has('tessera_session')).toBe(false);
+    const right = await browser.post('/login/totp', { ...totp.hidden, code: totpCode(f.bob.totpSecret, f.clock.now()) });
+    expect(seeOther(right)).toBe('/consent');
+    // Same code in another browser: RFC 6238 §5.2 replay.
+    const other = new TestBrowser(f.base);
+    seeOther(await other.get(f.authorizeUrl()));
+    const otherLogin = await other.page('/login');
+    seeOther(await other.post('/login', { ...otherLogin.hidden, username: 'bob', password: PASSWORD }));
+    const otherTotp = await other.page('/login/totp');
+    const replay = await other.post('/login/totp', { ...otherTotp.hidden, code: totpCode(f.bob.totpSecret, f.clock.now()) });
+    expect(replay.status).toBe(400);
+    expect(await replay.text()).toContain('already used');
+  });
+
+  it('the TOTP page cannot be reached without passing the password step', async () => {
+    const browser = new TestBrowser(f.base);
+    seeOther(await browser.get(f.authorizeUrl()));
+    expect(seeOther(await browser.get('/login/totp'))).toBe('/login');
+    expect(seeOther(await browser.post('/login/totp', { code: '123456' }))).toBe('/login');
+  });
+});
+
+describe('brute-force protection (OWASP Authentication Cheat Sheet; NIST SP 800-63B §5.2.2)', () => {
+  it('per account and IP: growing delay after 3 failures, lockout after 10 that refuses even the right password, and it expires', async () => {
+    const browser = new TestBrowser(f.base);
+    seeOther(await browser.get(f.authorizeUrl()));
+    const attempt = async (password: string) => {
+      // A fresh authorization each time: the lock outlives an interaction (interaction.ttl is 10 minutes).
+      seeOther(await browser.get(f.authorizeUrl()));
+      const login = await browser.page('/login');
+      return browser.post('/login', { ...login.hidden, username: 'alice', password });
+    };
+    for (let i = 0; i < 3; i++) expect((await attempt('wrong password')).status).toBe(400);
+    const delayed = await attempt('wrong password');
+    expect(delayed.status).toBe(429);
+    expect(delayed.headers.get('retry-after')).toBe('1');
+    expect(await delayed.text()).toContain('Too many attempts');
+    let delays = 0;
+    for (let failures = 3; failures < 10; failures++) {
+      f.clock.advance(60);
+      expect((await attempt('wrong password')).status).toBe(400);
+      delays++;
+    }
+    expect(delays).toBe(7);
+    const locked = await attempt(PASSWORD);
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers.get('retry-after'))).toBe(900);
+    expect(browser.jar.cookies.has('tessera_session')).toBe(false);
+    // Hammering while locked neither checks the password nor extends the lock.
+    f.clock.advance(899);
+    expect((await attempt(PASSWORD)).status).toBe(429);
+    f.clock.advance(1);
+    expect(seeOther(await attempt(PASSWORD))).toBe('/consent');
+  });
+});
