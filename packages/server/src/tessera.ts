@@ -18,6 +18,8 @@ import { installDpop } from './dpop/index.js';
 import { builtinGrants, DEVICE_CODE_GRANT, type Grant } from './grants/index.js';
 import { createUserGrants, idTokenAlgsOf, registerUserEndpoints } from './grants/install.js';
 import { createEventBus, type EventBus } from './events/bus.js';
+import { createComplianceEvaluator, createDeviceRegistry, type DeviceRegistry } from './devices/index.js';
+import { uemWebhookPlugin } from './signals/uem-webhook.js';
 import { installDeviceTrust, type DeviceTrust } from './cae/install.js';
 import { startBackchannelLogout } from './logout/index.js';
 import { createApp } from './http/app.js';
@@ -61,6 +63,8 @@ export interface Tessera {
   readonly admin: Admin;
   /** In-process events (compliance changes, disabled users, ended sessions) that features react to. */
   readonly events: EventBus;
+  /** Devices, posture and compliance (issue 5); `admin.devices` is the management view of it. */
+  readonly devices: DeviceRegistry;
   /** Issue 5: the access policy engine in force (`policy.reload(text)`), and the SSF transmitter (`null` when disabled). */
   readonly deviceTrust: Pick<DeviceTrust, 'policy' | 'ssf'>;
   /** The validated configuration, without the master key (it stays inside the key manager). */
@@ -113,6 +117,16 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     const clients = new TtlCache<ClientRecord>({ ...cacheOptions, load: (id) => served.clients.get(id) });
     const resources = new TtlCache<ResourceRecord>({ ...cacheOptions, load: (id) => served.resources.get(id) });
 
+    const devices = createDeviceRegistry({
+      storage: served,
+      events,
+      evaluator: createComplianceEvaluator(config.devices),
+      maxReportAge: config.devices.maxReportAge,
+      historyRetention: config.devices.historyRetention,
+      now,
+    });
+    stopTimers.push(devices.startSweep(config.devices.sweepInterval * 1000, (error) => logger.error({ err: error }, 'device sweep failed')));
+
     const grants = options.grants ?? builtinGrants;
     const admin = createAdmin(storage, {
       now,
@@ -121,6 +135,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
       onChange: (kind, id) => (kind === 'client' ? clients : resources).invalidate(id),
       // Disabling a user or resetting a password here tells back-channel logout, CAE and SSF.
       accounts: { masterKey, events },
+      devices: { registry: devices },
     });
 
     const clientAuth = createClientAuthentications({ lookup: (id) => clients.get(id), issuer: config.issuer, replay: served.replay, now });
@@ -182,6 +197,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     );
     registerJwks(app, { keys, cacheMaxAge: config.keys.jwksCacheMaxAge });
     registerHealth(app, { storage, keys, alg: config.keys.accessTokenAlg });
+    await app.register(uemWebhookPlugin, { config: config.devices, registry: devices, storage: served, now });
     registerPostEndpoint(
       app,
       tokenEndpoint({ path: PATHS.token, grants, authenticate: clientAuth.token, grantDeps: { lookupResource: (id) => resources.get(id), issueAccessToken, checkAccess: deviceTrust.checkAccess, user: userGrants.services }, dpop: dpop.tokenStep }),
@@ -214,6 +230,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
       keys,
       admin,
       events,
+      devices,
       deviceTrust: { policy: deviceTrust.policy, ssf: deviceTrust.ssf },
       config: { ...config, keys: publicKeys },
       async listen() {
