@@ -18,11 +18,26 @@ export {
   type ServerConfig,
   type StoreConfig,
   type TtlConfig,
+  type TokensConfig,
 } from './config/index.js';
 export { configReference, configReferenceMarkdown, type ConfigEntry } from './config/reference.js';
-export { builtinGrants, clientCredentials, defineGrant, type Grant, type GrantDeps, type GrantRequest, type TokenResponse } from './grants/index.js';
+export {
+  authorizationCode,
+  builtinGrants,
+  clientCredentials,
+  defineGrant,
+  deviceCode,
+  DEVICE_CODE_GRANT,
+  refreshToken,
+  type Grant,
+  type GrantDeps,
+  type GrantRequest,
+  type TokenResponse,
+  type UserGrantServices,
+} from './grants/index.js';
 export type { ClientAuthenticator, ClientAuthInput, PresentedCredentials } from './client-auth/index.js';
 export { PATHS } from './endpoints/discovery.js';
 export { KeyManager, type KeyListing, type KeyManagerOptions } from './keys/index.js';
 export { StorageUnavailableError, markStorageFailures } from './storage/unavailable.js';
 export { createEventBus, type EventBus, type ServerEventListener, type ServerEventName, type ServerEvents } from './events/bus.js';
+export { startBackchannelLogout, signLogoutToken, type BackchannelLogout, type BackchannelLogoutDeps, type DeliveryResult } from './logout/index.js';
