@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { LightMyRequestResponse } from 'fastify';
 import { createMemoryStorage, openStorage, type AuthorizationCodeRecord, type Storage } from '@tessera/store';
 import { mintOpaque } from '@tessera/token';
 import { createTessera, type Tessera } from '../../src/index.js';
@@ -33,10 +34,10 @@ export interface UserFixture {
   client(input: { grantTypes: string[]; metadata?: Record<string, unknown>; scopes?: string[] }): Promise<Client>;
   /** Store a grant and an authorization code for it, as the authorization endpoint would. */
   code(overrides?: Partial<AuthorizationCodeRecord> & { client?: Client }): Promise<{ code: string; verifier: string; record: AuthorizationCodeRecord }>;
-  post(url: string, params: Record<string, string> | [string, string][], auth?: string): ReturnType<Tessera['app']['inject']>;
+  post(url: string, params: Record<string, string> | [string, string][], auth?: string): Promise<LightMyRequestResponse>;
   /** Exchange a code with the web client (or `auth`), with the matching verifier and redirect URI unless overridden. */
-  exchange(code: string, verifier: string, extra?: Record<string, string>, auth?: string): ReturnType<Tessera['app']['inject']>;
-  refresh(refreshToken: string, extra?: Record<string, string>, auth?: string): ReturnType<Tessera['app']['inject']>;
+  exchange(code: string, verifier: string, extra?: Record<string, string>, auth?: string): Promise<LightMyRequestResponse>;
+  refresh(refreshToken: string, extra?: Record<string, string>, auth?: string): Promise<LightMyRequestResponse>;
   introspect(token: string, auth?: string): Promise<Record<string, unknown>>;
   close(): Promise<void>;
 }
