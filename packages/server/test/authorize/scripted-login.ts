@@ -153,6 +153,8 @@ async function drive(
       }
       fields = { code: totpCode(options.totpSecret, now(), totpOffset) };
     } else {
+      // A consent or device page shown again with an error (400/429): nothing more a script can do.
+      if (response.status !== 200) return { pages, last: { status: response.status, body } };
       fields = answer(page, form.hidden, body);
       if (fields === 'stop') return { pages, last: { status: response.status, body } };
     }
