@@ -35,6 +35,18 @@ export interface BackchannelLogoutDeps {
   attempts?: number;
   /** Wait before the first retry, doubling after each; default 1 s. */
   backoffMs?: number;
+  /** Told the outcome of every logout token (after its last attempt), e.g. for metrics or a CLI summary. */
+  onResult?: (result: DeliveryResult) => void;
+}
+
+/** How one logout token fared. */
+export interface DeliveryResult {
+  readonly clientId: string;
+  readonly sid?: string;
+  readonly delivered: boolean;
+  readonly attempts: number;
+  /** `HTTP 200`, `HTTP 400`, `no answer within 5000 ms`, `network error ECONNREFUSED`, `no signing key`. */
+  readonly outcome: string;
 }
 
 export interface BackchannelLogout {
@@ -94,12 +106,15 @@ export function startBackchannelLogout(deps: BackchannelLogoutDeps): Backchannel
     const { client } = message;
     const uri = client.metadata.backchannel_logout_uri as string;
     const context = { client_id: client.clientId, uri: where(uri), ...(message.sid !== undefined && { sid: message.sid }) };
+    const report = (delivered: boolean, attempts: number, outcome: string) =>
+      deps.onResult?.({ clientId: client.clientId, ...(message.sid !== undefined && { sid: message.sid }), delivered, attempts, outcome });
     for (let attempt = 1; attempt <= attempts && !shutdown.signal.aborted; attempt++) {
       let token: string;
       try {
         token = signLogoutToken(deps.keys.signer(algOf(client)), { issuer: deps.issuer, clientId: client.clientId, subject: message.subject, now: now(), ...(message.sid !== undefined && { sid: message.sid }) });
       } catch (error) {
         log.error({ ...context, alg: algOf(client), err: error }, 'back-channel logout: no key to sign the logout token');
+        report(false, attempt - 1, 'no signing key');
         return;
       }
       let outcome: string;
@@ -117,6 +132,7 @@ export function startBackchannelLogout(deps: BackchannelLogoutDeps): Backchannel
         // §2.8: 200 on success; some frameworks answer 204, which the spec says to accept.
         if (response.status >= 200 && response.status < 300) {
           log.info({ ...context, status: response.status, attempt }, 'back-channel logout delivered');
+          report(true, attempt, `HTTP ${response.status}`);
           return;
         }
         outcome = `HTTP ${response.status}`;
@@ -129,6 +145,7 @@ export function startBackchannelLogout(deps: BackchannelLogoutDeps): Backchannel
       }
       if (!retry || attempt === attempts) {
         log.warn({ ...context, attempt, outcome }, 'back-channel logout not delivered; giving up');
+        report(false, attempt, outcome);
         return;
       }
       log.warn({ ...context, attempt, outcome }, 'back-channel logout not delivered; will retry');

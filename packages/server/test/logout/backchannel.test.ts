@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryStorage, type Storage } from '@tessera/store';
 import { startSession } from '../../src/accounts/index.js';
 import { createEventBus, createTessera, type EventBus, type Tessera } from '../../src/index.js';
-import { BACKCHANNEL_LOGOUT_EVENT, startBackchannelLogout, type BackchannelLogout } from '../../src/logout/index.js';
+import { BACKCHANNEL_LOGOUT_EVENT, startBackchannelLogout, type BackchannelLogout, type DeliveryResult } from '../../src/logout/index.js';
 import { logCapture } from '../helpers.js';
 
 /**
@@ -63,7 +63,7 @@ afterAll(async () => {
   await storage.close();
 });
 
-let running: { bus: EventBus; logout: BackchannelLogout; logs: ReturnType<typeof logCapture> } | undefined;
+let running: { bus: EventBus; logout: BackchannelLogout; logs: ReturnType<typeof logCapture>; results: DeliveryResult[] } | undefined;
 afterEach(() => {
   running?.logout.close();
   running = undefined;
@@ -73,6 +73,7 @@ afterEach(() => {
 /** A back-channel logout on its own event bus, with the server's keys and storage (the issuer is whatever the JWKS is served under). */
 function start(options: { attempts?: number; timeoutMs?: number; backoffMs?: number } = {}) {
   const logs = logCapture();
+  const results: DeliveryResult[] = [];
   const bus = createEventBus(() => undefined);
   const logout = startBackchannelLogout({
     issuer,
@@ -81,9 +82,10 @@ function start(options: { attempts?: number; timeoutMs?: number; backoffMs?: num
     events: bus,
     log: pino({ level: 'info' }, logs.stream),
     backoffMs: 5,
+    onResult: (r) => void results.push(r),
     ...options,
   });
-  running = { bus, logout, logs };
+  running = { bus, logout, logs, results };
   return running;
 }
 
@@ -225,7 +227,7 @@ describe('back-channel logout delivery', () => {
   it('retries 5xx answers with backoff and a fresh token each time, then logs the delivery', async () => {
     let calls = 0;
     handler = (_req, res) => res.writeHead(++calls < 3 ? 503 : 200).end();
-    const { bus, logout, logs } = start({ attempts: 4 });
+    const { bus, logout, logs, results } = start({ attempts: 4 });
     const a = await clientWith({ backchannel_logout_uri: `${receiverUrl}/flaky` });
     const userId = await userWithGrants([a]);
     await bus.emit('session.revoked', { sid: 's', userId, at: new Date(), reason: 'logout' });
@@ -236,17 +238,19 @@ describe('back-channel logout delivery', () => {
     expect(logs.text().match(/will retry/g)).toHaveLength(2);
     expect(logs.text()).toContain('"outcome":"HTTP 503"');
     expect(logs.text()).toContain('back-channel logout delivered');
+    expect(results).toEqual([{ clientId: a, sid: 's', delivered: true, attempts: 3, outcome: 'HTTP 200' }]);
   });
 
   it('§2.8: a 400 from the RP is final (no retry); giving up is logged', async () => {
     handler = (_req, res) => res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"invalid_request"}');
-    const { bus, logout, logs } = start({ attempts: 4 });
+    const { bus, logout, logs, results } = start({ attempts: 4 });
     const a = await clientWith({ backchannel_logout_uri: `${receiverUrl}/refuses` });
     const userId = await userWithGrants([a]);
     await bus.emit('session.revoked', { sid: 's', userId, at: new Date(), reason: 'logout' });
     await logout.idle();
     expect(received).toHaveLength(1);
     expect(logs.text()).toMatch(/"outcome":"HTTP 400".*giving up/);
+    expect(results).toEqual([{ clientId: a, sid: 's', delivered: false, attempts: 1, outcome: 'HTTP 400' }]);
   });
 
   it('gives up after the last attempt when the RP never answers (per-attempt timeout)', async () => {
