@@ -3,14 +3,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
+import pg from 'pg';
 import { createMemoryStorage, openStorage, type AuthorizationCodeRecord, type Storage } from '@tessera/store';
 import { mintOpaque } from '@tessera/token';
 import { createTessera, type Tessera } from '../../src/index.js';
 import { FORM, form, frozenClock, ISSUER, JWT_API, OPAQUE_API } from '../helpers.js';
 
-export type StoreKind = 'memory' | 'sqlite';
-/** Storage matters for codes, rotation and device polls: these tests run on both. */
-export const STORES: readonly StoreKind[] = ['memory', 'sqlite'];
+export type StoreKind = 'memory' | 'sqlite' | 'postgres';
+const PG_URL = process.env.TESSERA_TEST_PG_URL;
+/**
+ * Storage matters for codes, rotation and device polls: these tests run on memory and SQLite, and on
+ * PostgreSQL (a schema of their own, dropped afterwards) when TESSERA_TEST_PG_URL is set.
+ */
+export const STORES: readonly StoreKind[] = PG_URL ? ['memory', 'sqlite', 'postgres'] : ['memory', 'sqlite'];
 export const REDIRECT = 'https://app.example.com/cb';
 export const USER_SCOPES = ['openid', 'profile', 'email', 'read', 'write'];
 
@@ -56,7 +61,13 @@ export function s256(verifier: string): string {
 export async function userSetup(kind: StoreKind, config: { tokens?: Record<string, unknown> } = {}): Promise<UserFixture> {
   const clock = frozenClock();
   const dir = kind === 'sqlite' ? mkdtempSync(join(tmpdir(), 'tessera-grants-')) : undefined;
-  const storage = dir === undefined ? createMemoryStorage({ now: clock.now }) : await openStorage({ kind: 'sqlite', filename: join(dir, 'tessera.db') });
+  const schema = kind === 'postgres' ? `tessera_grants_${randomBytes(6).toString('hex')}` : undefined;
+  const storage =
+    kind === 'memory'
+      ? createMemoryStorage({ now: clock.now })
+      : kind === 'sqlite'
+        ? await openStorage({ kind: 'sqlite', filename: join(dir!, 'tessera.db') })
+        : await openStorage({ kind: 'postgres', url: PG_URL!, schema: schema! });
   const tessera = await createTessera({
     config: {
       issuer: ISSUER,
@@ -147,6 +158,12 @@ export async function userSetup(kind: StoreKind, config: { tokens?: Record<strin
       await tessera.close();
       await storage.close();
       if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+      if (schema !== undefined) {
+        const client = new pg.Client({ connectionString: PG_URL });
+        await client.connect();
+        await client.query(`drop schema if exists "${schema}" cascade`);
+        await client.end();
+      }
     },
   };
 }
