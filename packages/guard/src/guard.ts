@@ -10,6 +10,7 @@ import { IntrospectionClient } from './introspection.js';
 import { JwksCache } from './jwks-cache.js';
 import { JwtVerifier, NEEDS_KEYS, UNKNOWN_KID } from './jwt-verifier.js';
 import { resolveOptions, type GuardOptions, type ResolvedOptions } from './options.js';
+import { SsfReceiver } from './ssf/receiver.js';
 import { combineChecks, compileRequirements, type RequirementCheck, type Requirements } from './requirements.js';
 import { toResult, type AuthResult } from './result.js';
 
@@ -43,6 +44,11 @@ export interface Guard {
   challenge(error?: GuardError): string;
   /** Discover metadata and load keys now (e.g. at startup) instead of on the first request. */
   ready(): Promise<void>;
+  /**
+   * The Shared Signals receiver (CAEP over RFC 8935 push / RFC 8936 poll, plus Tessera's catch-up feed):
+   * verified events land in this guard's deny list. See the README, "Revocation events".
+   */
+  readonly ssf: SsfReceiver;
 }
 
 /**
@@ -69,6 +75,18 @@ export function createGuard(options: GuardOptions): Guard {
   const revocationCheck = o.introspection?.checkJwts === true ? introspection : undefined;
   const denyList = new DenyList(o.denyList.maxEntries, o.denyList.deviceIdClaim, () => Math.floor(o.now() / 1000), o.log);
   const { baseCheck } = o;
+  const ssf = new SsfReceiver({
+    issuer: o.issuer, audience: o.audience, keys, fetch: o.fetch, timeoutMs: o.timeoutMs, clockTolerance: o.clockTolerance, now: o.now, log: o.log,
+    deny(entry) {
+      try {
+        guard.deny(entry);
+      } catch (error) {
+        o.log('ssf_deny_refused', { message: (error as Error).message });
+      }
+    },
+  }, o.ssf ?? { maxStaleness: 0 });
+  /** With `ssf`, a stale stream means revocations may have been missed (README "Missed events"). */
+  const staleRule = o.ssf === undefined || o.ssf.maxStaleness === 0 ? undefined : o.ssf.onStale;
   const dpop = o.dpop && new DpopChecker(o.dpop, o.now, o.log);
   const schemes: ChallengeSchemes = { bearer: o.dpop?.required !== true, dpopAlgs: o.dpop?.algorithms.join(' ') };
   const compiled = new WeakMap<Requirements, RequirementCheck | undefined>();
@@ -118,15 +136,24 @@ export function createGuard(options: GuardOptions): Guard {
     const result = jwt.verify(token, o.now());
     if (result === NEEDS_KEYS) throw new GuardError('temporarily_unavailable', 'jwks not loaded');
     if (result === UNKNOWN_KID) throw new GuardError('invalid_token', 'unknown_kid (after refetch)');
-    return revocationCheck === undefined ? accept(result, check, proof) : stillActive(token, result, check, proof);
+    return mustAskServer() ? stillActive(token, result, check, proof) : accept(result, check, proof);
   }
 
   /** `introspection.checkJwts`: a locally valid JWT must also be active at the server (cached answer when fresh). */
   function stillActive(token: string, result: AuthResult, check: RequirementCheck | undefined, proof: VerifiedDpopProof | undefined): AuthResult | Promise<AuthResult> {
-    const cached = revocationCheck!.peek(token);
+    const checker = revocationCheck ?? introspection!;
+    const cached = checker.peek(token);
     if (cached === true) return accept(result, check, proof);
     if (cached === false) throw new GuardError('invalid_token', 'introspection: inactive');
-    return revocationCheck!.introspect(token).then(() => accept(result, check, proof));
+    return checker.introspect(token).then(() => accept(result, check, proof));
+  }
+
+  /** JWTs need the server's word when configured so, or when the SSF stream went stale. */
+  function mustAskServer(): boolean {
+    if (revocationCheck !== undefined) return true;
+    if (staleRule === undefined || !ssf.isStale()) return false;
+    if (staleRule === 'refuse') throw new GuardError('temporarily_unavailable', 'ssf stream stale: revocations may have been missed');
+    return true;
   }
 
   async function opaque(token: string, check: RequirementCheck | undefined, proof: VerifiedDpopProof | undefined): Promise<AuthResult> {
@@ -145,7 +172,7 @@ export function createGuard(options: GuardOptions): Guard {
       if (token.includes('.')) {
         const result = jwt.verify(token, o.now());
         if (result === NEEDS_KEYS || result === UNKNOWN_KID) return slowJwt(token, check, result, proof).catch(fail);
-        if (revocationCheck !== undefined) {
+        if (mustAskServer()) {
           const active = stillActive(token, result, check, proof);
           return active instanceof Promise ? active.catch(fail) : active;
         }
@@ -190,6 +217,7 @@ export function createGuard(options: GuardOptions): Guard {
     challenge(error) {
       return buildChallenge(o.realm, error, schemes);
     },
+    ssf,
     async ready() {
       if (o.jwksUri === undefined && o.introspectionEndpoint === undefined) await metadata();
       if (o.jwksUri !== undefined || (await metadata()).jwks_uri !== undefined) await keys.ensureLoaded();

@@ -38,6 +38,8 @@ export async function fetchJson(
   url: string,
   init: { method?: string; headers?: Record<string, string>; body?: string },
   timeoutMs: number,
+  /** Aborts the exchange early (e.g. a long poll when its receiver stops). */
+  signal?: AbortSignal,
 ): Promise<JsonResponse> {
   let res: Awaited<ReturnType<FetchLike>>;
   let text: string;
@@ -46,7 +48,7 @@ export async function fetchJson(
       ...init,
       headers: { accept: 'application/json', ...init.headers },
       redirect: 'error',
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: signal === undefined ? AbortSignal.timeout(timeoutMs) : AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
     });
     const declared = Number(res.headers.get('content-length') ?? 0);
     if (declared > MAX_BODY) throw new UpstreamError(`${url}: body larger than ${MAX_BODY} bytes`, res.status);

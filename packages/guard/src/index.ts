@@ -1,10 +1,11 @@
 export { createGuard, type Guard } from './guard.js';
-export type { GuardOptions, GuardLogger } from './options.js';
+export type { GuardOptions, GuardLogger, DpopOptions } from './options.js';
+export { SsfReceiver, SetError, type Poller, type SsfHealth, type SsfPushResponse, type SsfReceiverOptions, type SetErrorCode } from './ssf/index.js';
 export { GuardError, isGuardError, buildChallenge, type GuardErrorCode, type ChallengeParams } from './errors.js';
 export type { AuthResult, AccessTokenClaims } from './result.js';
 export type { Requirements } from './requirements.js';
 export type { DenyEntry } from './deny-list.js';
-export type { RequestLike, HeaderBag } from './extract.js';
+export type { RequestLike, HeaderBag, Credentials } from './extract.js';
 export type { FetchLike } from './http.js';
 export { SUPPORTED_ALGORITHMS, DEFAULT_ALGORITHMS, type JwsAlgorithm } from './algorithms.js';
 export { fastifyGuard, type FastifyGuardOptions } from './adapters/fastify.js';

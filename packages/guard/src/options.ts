@@ -2,6 +2,7 @@ import { createDpopNonces, DPOP_ALGORITHMS, isDpopAlg, OPAQUE_PREFIXES, type Dpo
 import { DEFAULT_ALGORITHMS, isSupportedAlgorithm, type JwsAlgorithm } from './algorithms.js';
 import { checkedUrl, isLoopback } from './discovery.js';
 import type { FetchLike } from './http.js';
+import type { SsfReceiverOptions } from './ssf/receiver.js';
 import { combineChecks, compileRequirements, type RequirementCheck, type Requirements } from './requirements.js';
 
 /** A log hook: `event` is a stable name, `detail` never holds a token or a secret. */
@@ -61,6 +62,12 @@ export interface GuardOptions {
    * A DPoP-bound token (`cnf.jkt`) is always refused with the Bearer scheme.
    */
   dpop?: false | DpopOptions;
+  /**
+   * Rely on OpenID Shared Signals (CAEP) for revocation: enables the stream-health rule (a guard that
+   * has not heard from the transmitter for `maxStaleness` stops trusting JWTs on their own). SETs are
+   * fed through `guard.ssf` (push handler, poller, catch-up feed) either way.
+   */
+  ssf?: SsfReceiverOptions;
   /** Requirements applied to every request (routes add their own). */
   requiredScopes?: readonly string[];
   requirements?: Requirements;
@@ -126,6 +133,7 @@ export interface ResolvedOptions {
   introspection: { clientId: string; clientSecret: string; cacheMaxAge: number; inactiveCacheMaxAge: number; maxEntries: number; checkJwts: boolean; prefixes: readonly string[] } | undefined;
   denyList: { maxEntries: number; deviceIdClaim: string };
   dpop: ResolvedDpop | undefined;
+  ssf: (SsfReceiverOptions & { onStale: 'introspect' | 'refuse' }) | undefined;
   /** `requiredScopes` and `requirements`, compiled. */
   baseCheck: RequirementCheck | undefined;
   timeoutMs: number;
@@ -192,6 +200,7 @@ export function resolveOptions(o: GuardOptions): ResolvedOptions {
       deviceIdClaim: nonEmpty(o.denyList?.deviceIdClaim ?? 'device_id', 'denyList.deviceIdClaim'),
     },
     dpop: resolveDpop(o.dpop, o.now ?? Date.now),
+    ssf: resolveSsf(o.ssf, intro !== undefined),
     baseCheck: combineChecks(
       compileRequirements(o.requiredScopes === undefined ? undefined : { scopes: o.requiredScopes }, 'createGuard: requiredScopes'),
       compileRequirements(o.requirements, 'createGuard: requirements'),
@@ -294,4 +303,18 @@ function resolveDpop(value: GuardOptions['dpop'], now: () => number): ResolvedDp
     replayCacheSize: seconds(d.replayCacheSize, 'dpop.replayCacheSize', 100_000, 1, 10_000_000),
     nonces,
   };
+}
+
+function resolveSsf(value: SsfReceiverOptions | undefined, hasIntrospection: boolean): ResolvedOptions['ssf'] {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null) throw new TypeError('createGuard: ssf must be an object');
+  if (value.audience !== undefined) nonEmpty(value.audience, 'ssf.audience');
+  seconds(value.maxTokenLifetime, 'ssf.maxTokenLifetime', 86_400, 60, 366 * 86_400);
+  seconds(value.maxStaleness, 'ssf.maxStaleness', 120, 0, 86_400);
+  seconds(value.dedupeSize, 'ssf.dedupeSize', 10_000, 1, 10_000_000);
+  if (value.getAccessToken !== undefined && typeof value.getAccessToken !== 'function') throw new TypeError('createGuard: ssf.getAccessToken must be a function');
+  const onStale = value.onStale ?? (hasIntrospection ? 'introspect' : 'refuse');
+  if (onStale !== 'introspect' && onStale !== 'refuse') throw new TypeError('createGuard: ssf.onStale must be "introspect" or "refuse"');
+  if (onStale === 'introspect' && !hasIntrospection) throw new TypeError('createGuard: ssf.onStale "introspect" needs introspection credentials');
+  return { ...value, onStale };
 }
