@@ -250,6 +250,30 @@ describe.each(STORES)('admin.users: TOTP enrolment (%s)', (store) => {
 });
 
 describe('admin.users on a running server', () => {
+  it('follows config.accounts: password policy and argon2 parameters are those of sign-in', async () => {
+    const { createTessera } = await import('../src/index.js');
+    const storage = createMemoryStorage();
+    const tessera = await createTessera({
+      config: {
+        issuer: 'http://localhost:3000',
+        dev: true,
+        store: { kind: 'memory' },
+        keys: { masterKey: Buffer.alloc(32, 5) },
+        server: { logLevel: 'silent' },
+        accounts: { passwordMinLength: 12, argon2: FAST_ARGON },
+      },
+      storage,
+    });
+    try {
+      expect((await issues(tessera.admin.users.create({ username: 'yan', password: 'ten chars!' }))).map((i) => i.code)).toEqual(['password_too_short']);
+      const user = await tessera.admin.users.create({ username: 'yan', password: 'twelve chars' });
+      expect((await storage.users.get(user.id))?.passwordHash).toMatch(/^\$argon2id\$v=19\$m=7168,t=1,p=1\$/);
+    } finally {
+      await tessera.close();
+      await storage.close();
+    }
+  });
+
   it('tessera.admin.users emits on tessera.events', async () => {
     const { createTessera } = await import('../src/index.js');
     const storage = createMemoryStorage();

@@ -10,6 +10,7 @@ import {
   PasswordInputError,
   type FieldError,
   type PasswordHasher,
+  type PasswordHashParams,
   type PasswordPolicy,
 } from '../accounts/index.js';
 import { isGroupName } from '../accounts/users.js';
@@ -82,7 +83,9 @@ export interface UserAdminOptions {
    * without reading the master key).
    */
   masterKey?: Buffer;
+  /** A hasher to share; otherwise one is made (on first use) with `passwordParams`, default OWASP's argon2id. */
   passwords?: PasswordHasher;
+  passwordParams?: PasswordHashParams;
   passwordPolicy?: PasswordPolicy;
   /** Name authenticator apps show (config `accounts.totpIssuer`). */
   totpIssuer?: string;
@@ -129,7 +132,7 @@ export function createUserAdmin(
 ): UserAdmin {
   const clock = options.now ?? Date.now;
   const now = () => new Date(clock());
-  const passwords = options.passwords ?? createPasswordHasher(OWASP_ARGON2ID);
+  const passwords = options.passwords ?? createPasswordHasher(options.passwordParams ?? OWASP_ARGON2ID);
   const policy = options.passwordPolicy ?? { ...DEFAULT_PASSWORD_POLICY, maxBytes: passwords.params.maxPasswordBytes };
   // createUser and disableUser never open a sealed secret; a throwaway key lets the service exist
   // when the caller has no master key, and the TOTP operations below refuse in that case.
