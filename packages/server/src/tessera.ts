@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
 import { openStorage, type ClientRecord, type ResourceRecord, type Storage } from '@tessera/store';
 import { parseMasterKey } from '@tessera/token';
+import { passwordParamsFrom } from './accounts/index.js';
 import { createAdmin, type Admin } from './admin/index.js';
 import { createInteractionDeps, interactionMetadata, registerInteraction } from './authorize/index.js';
 import { TtlCache } from './cache/ttl-cache.js';
@@ -134,7 +135,14 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
       grantTypes: grants.map((g) => g.grantType),
       onChange: (kind, id) => (kind === 'client' ? clients : resources).invalidate(id),
       // Disabling a user or resetting a password here tells back-channel logout, CAE and SSF.
-      accounts: { masterKey, events },
+      accounts: {
+        masterKey,
+        events,
+        // The same argon2 parameters and password policy as sign-in, so admin-set passwords are not rehashed at login.
+        passwordParams: passwordParamsFrom(config.accounts),
+        passwordPolicy: { minLength: config.accounts.passwordMinLength, maxBytes: config.accounts.argon2.maxPasswordBytes },
+        totpIssuer: config.accounts.totpIssuer,
+      },
       devices: { registry: devices },
     });
 
