@@ -53,6 +53,62 @@ function checkTypes(payload: JwtPayload): void {
   }
 }
 
+/** Registered claims read by name (below); others in a `required` list are read by key. */
+const NAMED = ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'client_id', 'scope', 'nbf', 'sid', 'acr', 'auth_time'] as const;
+type Named = (typeof NAMED)[number];
+
+/** A `required` list split into registered claims (a bit each) and the rest. */
+interface RequiredPlan {
+  list: readonly string[];
+  /** The list's contents when planned: a caller may change its array between calls. */
+  names: readonly string[];
+  mask: number;
+  others: readonly string[];
+}
+
+/** Callers pass the same `required` array on every call (the guard's RFC 9068 list): plan it once. */
+let lastPlan: RequiredPlan = { list: [], names: [], mask: 0, others: [] };
+
+function samePlan(plan: RequiredPlan, required: readonly string[]): boolean {
+  if (required !== plan.list || required.length !== plan.names.length) return false;
+  for (let i = 0; i < required.length; i++) if (required[i] !== plan.names[i]) return false;
+  return true;
+}
+
+function planFor(required: readonly string[]): RequiredPlan {
+  if (samePlan(lastPlan, required)) return lastPlan;
+  let mask = 0;
+  const others: string[] = [];
+  for (const claim of required) {
+    const bit = NAMED.indexOf(claim as Named);
+    if (bit === -1) others.push(claim);
+    else mask |= 1 << bit;
+  }
+  lastPlan = { list: required, names: [...required], mask, others };
+  return lastPlan;
+}
+
+/** Bits of the registered claims present, in NAMED order; named loads stay monomorphic per issuer. */
+function presentMask(p: JwtPayload): number {
+  return (p.iss === undefined ? 0 : 1) | (p.sub === undefined ? 0 : 2) | (p.aud === undefined ? 0 : 4)
+    | (p.exp === undefined ? 0 : 8) | (p.iat === undefined ? 0 : 16) | (p.jti === undefined ? 0 : 32)
+    | (p.client_id === undefined ? 0 : 64) | (p.scope === undefined ? 0 : 128) | (p.nbf === undefined ? 0 : 256)
+    | (p.sid === undefined ? 0 : 512) | (p.acr === undefined ? 0 : 1024) | (p.auth_time === undefined ? 0 : 2048);
+}
+
+function checkRequired(payload: JwtPayload, required: readonly string[]): void {
+  const plan = planFor(required);
+  const missing = plan.mask & ~presentMask(payload);
+  if (missing !== 0) {
+    // Report the first missing claim in the caller's order.
+    const claim = required.find((c) => { const bit = NAMED.indexOf(c as Named); return bit !== -1 && (missing & (1 << bit)) !== 0; })!;
+    throw new TokenError('missing_claim', `"${claim}" claim is missing`, { claim });
+  }
+  for (const claim of plan.others) {
+    if (payload[claim] === undefined) throw new TokenError('missing_claim', `"${claim}" claim is missing`, { claim });
+  }
+}
+
 /**
  * Validate registered claims after `verifyJwt`: types of the claims; required claims present; exact
  * `iss`; `aud` contains the audience; `exp` (RFC 7519 §4.1.4: now must be before it), `nbf` (§4.1.5) and
@@ -65,9 +121,7 @@ export function validateClaims(payload: JwtPayload, options: ValidateClaimsOptio
   if (options.requireExp !== false && payload.exp === undefined) {
     throw new TokenError('missing_claim', '"exp" claim is missing', { claim: 'exp' });
   }
-  for (const claim of options.required ?? []) {
-    if (payload[claim] === undefined) throw new TokenError('missing_claim', `"${claim}" claim is missing`, { claim });
-  }
+  if (options.required !== undefined) checkRequired(payload, options.required);
   if (options.issuer !== undefined && payload.iss !== options.issuer) {
     throw new TokenError('wrong_issuer', 'JWT "iss" is not the expected issuer', { claim: 'iss' });
   }

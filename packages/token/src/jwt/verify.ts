@@ -72,6 +72,40 @@ interface CheckedHeader {
  */
 const headerCache = new Map<string, CheckedHeader>();
 const HEADER_CACHE_MAX = 256;
+/**
+ * The last header that verified, checked first: one issuer's tokens share one header, and comparing
+ * two strings is cheaper than hashing a freshly sliced one for the map.
+ */
+let lastHeaderSegment = '';
+let lastHeader: CheckedHeader | undefined;
+
+function knownHeader(segment: string): CheckedHeader | undefined {
+  return segment === lastHeaderSegment ? lastHeader : headerCache.get(segment);
+}
+
+/**
+ * Views of the scratch buffer by length, so the signing input handed to crypto.verify is not a new
+ * Buffer object per token (a subarray costs an allocation and a round trip into C++). Token lengths
+ * of one issuer vary little; the table is bounded and cleared when full.
+ */
+const inputViews = new Map<number, Buffer>();
+const SHARED_SCRATCH = scratchFor(0);
+const INPUT_VIEWS_MAX = 64;
+
+function signingInput(token: string, length: number): Buffer {
+  const scratch = scratchFor(length);
+  // All segments are canonical base64url (the header's when first seen, then by identity), so the
+  // signing input is ASCII and Latin-1 writes its exact bytes (RFC 7515 §5.2 step 8).
+  scratch.write(token, 0, length, 'latin1');
+  if (scratch !== SHARED_SCRATCH) return scratch; // an unusually long token got a buffer of its own
+  let view = inputViews.get(length);
+  if (view === undefined) {
+    view = scratch.subarray(0, length);
+    if (inputViews.size >= INPUT_VIEWS_MAX) inputViews.clear();
+    inputViews.set(length, view);
+  }
+  return view;
+}
 
 function checkHeader(header: Record<string, unknown>): CheckedHeader {
   const alg = header.alg;
@@ -122,7 +156,7 @@ export function verifyJwt(token: string, options: VerifyJwtOptions): VerifiedJwt
     throw new TokenError('too_large', 'JWT is longer than allowed');
   }
   const [headerSegment, payloadSegment, signatureSegment] = splitCompact(token);
-  const cached = headerCache.get(headerSegment);
+  const cached = knownHeader(headerSegment);
   const checked = cached ?? checkHeader(decodeJsonSegment(headerSegment, 'header'));
   const expectedTyp = expectedTypOf(options.typ);
   if (checked.typ !== expectedTyp && options.acceptTyp?.(checked.typ) !== true) throw new TokenError('wrong_typ', `JWT "typ" is not ${expectedTyp}`, { claim: 'typ' });
@@ -146,18 +180,16 @@ export function verifyJwt(token: string, options: VerifyJwtOptions): VerifiedJwt
   }
   const signature = facts.signature;
   checkSignatureShape(signature, decodeSegmentInto(signatureSegment, signature, 0, 'JWT signature'), key.alg);
-  // All segments are canonical base64url (the header's when first seen, then by identity), so the
-  // signing input is ASCII and Latin-1 writes its exact bytes (RFC 7515 §5.2 step 8).
-  const inputLength = headerSegment.length + 1 + payloadSegment.length;
-  const input = scratchFor(inputLength);
-  input.write(token, 0, inputLength, 'latin1');
-  if (!verify(facts.digest, input.subarray(0, inputLength), facts.verifyKey, signature)) {
+  const input = signingInput(token, headerSegment.length + 1 + payloadSegment.length);
+  if (!verify(facts.digest, input, facts.verifyKey, signature)) {
     throw new TokenError('bad_signature', 'JWT signature does not verify');
   }
   if (cached === undefined) {
     if (headerCache.size >= HEADER_CACHE_MAX) headerCache.clear();
     headerCache.set(headerSegment, checked);
   }
+  lastHeaderSegment = headerSegment;
+  lastHeader = checked;
 
   return { header, payload, key };
 }
