@@ -42,10 +42,14 @@ export function createCsrfProtection(key: Buffer): CsrfProtection {
  * Defence in depth next to the token: refuse a state-changing request that a browser says is
  * cross-site. `Sec-Fetch-Site` (Fetch Metadata) and `Origin` are set by browsers and cannot be forged
  * by a web attacker; absent headers (old browsers, non-browser clients) pass, the token still applies.
+ *
+ * When `Sec-Fetch-Site` is present it decides alone (under `Referrer-Policy: no-referrer` a browser
+ * sends `Origin: null` even on a same-origin post, so Origin is only the fallback). Without Fetch
+ * Metadata, an `Origin` of another site — or `null`, which sandboxed attacker frames send — is refused.
  */
 export function isCrossSiteRequest(headers: { origin?: string | undefined; 'sec-fetch-site'?: string | undefined }, issuerOrigin: string): boolean {
   const site = headers['sec-fetch-site'];
-  if (site !== undefined && site !== 'same-origin' && site !== 'none') return true;
+  if (site !== undefined) return site !== 'same-origin' && site !== 'none';
   const origin = headers.origin;
   return origin !== undefined && origin !== issuerOrigin;
 }

@@ -1,7 +1,8 @@
 /**
  * Response headers for every interaction page. `frame-ancestors 'none'` and `X-Frame-Options: DENY`
  * stop clickjacking of login and consent (RFC 9700 §4.16); `no-store` keeps pages with CSRF tokens
- * and personal data out of caches; `no-referrer` keeps interaction ids out of third-party logs.
+ * and personal data out of caches; `same-origin` referrers keep our URLs out of third-party logs (while
+ * same-origin form posts still carry a real `Origin`, which `no-referrer` would turn into `null`).
  */
 export interface SecurityHeaderOptions {
   /** `'sha256-…'` sources for the page's inline `<style>` element(s). */
@@ -44,7 +45,7 @@ export function securityHeaders(options: SecurityHeaderOptions): Record<string, 
     'content-security-policy': contentSecurityPolicy(options),
     'x-frame-options': 'DENY',
     'x-content-type-options': 'nosniff',
-    'referrer-policy': 'no-referrer',
+    'referrer-policy': 'same-origin',
     'cache-control': 'no-store',
     pragma: 'no-cache',
     'cross-origin-opener-policy': 'same-origin',

@@ -15,10 +15,10 @@ describe('security headers for interaction pages', () => {
     );
   });
 
-  it('sends nosniff, no-referrer and no-store', () => {
+  it('sends nosniff, a same-origin referrer policy and no-store', () => {
     expect(headers).toMatchObject({
       'x-content-type-options': 'nosniff',
-      'referrer-policy': 'no-referrer',
+      'referrer-policy': 'same-origin',
       'cache-control': 'no-store',
       'content-type': 'text/html; charset=utf-8',
     });

@@ -30,7 +30,7 @@ export function renderPage(options: PageOptions): RenderedPage {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <title>${options.title}</title>
 ${STYLE}
 </head>
