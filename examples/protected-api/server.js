@@ -9,9 +9,16 @@
 //   --host, --port         where to listen                           [HOST, PORT]       default 127.0.0.1:4000
 //   --client-id/-secret    credentials for introspecting opaque tokens [INTROSPECTION_CLIENT_ID/_SECRET]
 //   --no-guard             serve /v1/reports unprotected (benchmark baseline only)
+//   --ssf-client-id/-secret  a client allowed Tessera's SSF audience with scope ssf: subscribe to CAEP events
+//                          (device non-compliant, session revoked) and refuse the affected tokens at once
+//                                                                  [SSF_CLIENT_ID/_SECRET]
+//   --ssf-delivery         push (POST /ssf/events, RFC 8935) or poll (long poll, RFC 8936)  default push
+//   --ssf-audience         the SSF resource at Tessera             [SSF_AUDIENCE]     default <issuer>/ssf
+//   --public-url           this API's URL as Tessera reaches it (push endpoint)   default http://<host>:<port>
 import { parseArgs } from 'node:util';
 import { createGuard } from '@tessera/guard';
 import { buildApp } from './app.js';
+import { newPushSecret, registerPushEndpoint, ssfTokenSource, subscribe } from './ssf.js';
 
 const { values } = parseArgs({
   options: {
@@ -22,8 +29,20 @@ const { values } = parseArgs({
     'client-id': { type: 'string', default: process.env.INTROSPECTION_CLIENT_ID },
     'client-secret': { type: 'string', default: process.env.INTROSPECTION_CLIENT_SECRET },
     'no-guard': { type: 'boolean', default: false },
+    'ssf-client-id': { type: 'string', default: process.env.SSF_CLIENT_ID },
+    'ssf-client-secret': { type: 'string', default: process.env.SSF_CLIENT_SECRET },
+    'ssf-audience': { type: 'string', default: process.env.SSF_AUDIENCE },
+    'ssf-delivery': { type: 'string', default: 'push' },
+    'public-url': { type: 'string' },
   },
 });
+
+const ssfClientId = values['ssf-client-id'];
+const ssfClientSecret = values['ssf-client-secret'];
+const useSsf = !values['no-guard'] && Boolean(ssfClientId && ssfClientSecret);
+const getSsfToken = useSsf
+  ? ssfTokenSource({ issuer: values.issuer, clientId: ssfClientId, clientSecret: ssfClientSecret, audience: values['ssf-audience'] ?? `${values.issuer}/ssf` })
+  : undefined;
 
 let guard;
 if (!values['no-guard']) {
@@ -33,8 +52,10 @@ if (!values['no-guard']) {
     issuer: values.issuer,
     audience: values.audience,
     ...(clientId && clientSecret ? { introspection: { clientId, clientSecret } } : {}),
+    // Tessera's transmitter addresses each stream's SETs to the receiver's client id.
+    ...(useSsf ? { ssf: { audience: ssfClientId, getAccessToken: getSsfToken } } : {}),
     onEvent: (event, detail) => {
-      if (event === 'refused' || event === 'guard_failure' || event === 'jwks_refreshed') console.error(JSON.stringify({ event, ...detail }));
+      if (event === 'refused' || event === 'guard_failure' || event === 'jwks_refreshed' || event.startsWith('ssf_')) console.error(JSON.stringify({ event, ...detail }));
     },
   });
 } else {
@@ -42,6 +63,29 @@ if (!values['no-guard']) {
 }
 
 const app = await buildApp({ guard });
+const delivery = values['ssf-delivery'] === 'poll' ? 'poll' : 'push';
+const pushSecret = newPushSecret();
+if (useSsf && delivery === 'push') registerPushEndpoint(app, guard, pushSecret);
 const address = await app.listen({ host: values.host, port: Number(values.port) });
-console.log(JSON.stringify({ listening: address, protected: guard !== undefined, issuer: values.issuer, audience: values.audience }));
-for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => app.close().then(() => process.exit(0)));
+
+let subscription;
+let heartbeat;
+if (useSsf) {
+  const publicUrl = values['public-url'] ?? address;
+  subscription = await subscribe({ guard, issuer: values.issuer, getAccessToken: getSsfToken, delivery, pushUrl: `${publicUrl}/ssf/events`, pushSecret, log: (line) => console.error(JSON.stringify(line)) });
+  // Push streams are silent when nothing happens; a periodic catch-up from the feed keeps the guard's
+  // stream-health rule satisfied (and picks up anything a failed push left behind).
+  if (delivery === 'push') {
+    heartbeat = setInterval(() => guard.ssf.catchUp().catch((error) => console.error(JSON.stringify({ event: 'ssf_catch_up_failed', message: error.message }))), 30_000);
+    heartbeat.unref();
+  }
+}
+console.log(JSON.stringify({ listening: address, protected: guard !== undefined, issuer: values.issuer, audience: values.audience, ssf: useSsf ? { delivery, streamId: subscription.streamId } : null }));
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, async () => {
+    clearInterval(heartbeat);
+    await subscription?.stop();
+    await app.close();
+    process.exit(0);
+  });
+}
