@@ -1,7 +1,7 @@
 // `npm run bench`: start each server as its own process pinned to core 0, drive it from this process
 // pinned to core 1, and print req/s, p50/p99 and peak RSS with ratios against the floor and the peer.
 //
-//   node bench/run.js [--duration 10] [--warmup 2] [--warmup-requests 5000] [--connections 32] [--rounds 1] [--only tessera] [--no-write] [--skip-guard]
+//   node bench/run.js [--duration 10] [--warmup 2] [--warmup-requests 5000] [--connections 32] [--rounds 1] [--only tessera] [--no-write] [--skip-guard] [--skip-code-flow]
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -27,15 +27,16 @@ try {
       only: { type: 'string', multiple: true },
       'no-write': { type: 'boolean', default: false },
       'skip-guard': { type: 'boolean', default: false },
+      'skip-code-flow': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   }));
 } catch (err) {
-  console.error(`bench: ${err.message}\nusage: node bench/run.js [--duration S] [--warmup S] [--warmup-requests N] [--connections N] [--rounds N] [--only TEXT]… [--no-write] [--skip-guard]`);
+  console.error(`bench: ${err.message}\nusage: node bench/run.js [--duration S] [--warmup S] [--warmup-requests N] [--connections N] [--rounds N] [--only TEXT]… [--no-write] [--skip-guard] [--skip-code-flow]`);
   process.exit(2);
 }
 if (args.help) {
-  console.log('usage: node bench/run.js [--duration S] [--warmup S] [--warmup-requests N] [--connections N] [--rounds N] [--only TEXT]… [--no-write] [--skip-guard]');
+  console.log('usage: node bench/run.js [--duration S] [--warmup S] [--warmup-requests N] [--connections N] [--rounds N] [--only TEXT]… [--no-write] [--skip-guard] [--skip-code-flow]');
   process.exit(0);
 }
 
@@ -91,8 +92,11 @@ printTable(results, rows);
 // example API protected vs unprotected. Each runs as its own process (they pin themselves).
 const guard = args['skip-guard'] ? undefined : runGuardBenches();
 
+// Issue 3: the full code flow over HTTP next to the raw argon2id verify rate, in the same run.
+const codeFlow = args['skip-code-flow'] ? undefined : runCodeFlow();
+
 if (!args['no-write']) {
-  const record = { date: new Date().toISOString(), machine: { ...machine, loadavg1mAtEnd: Math.round(loadavg()[0] * 100) / 100 }, settings: { ...settings, pinned: hasTaskset }, results, ratios: rows, guard };
+  const record = { date: new Date().toISOString(), machine: { ...machine, loadavg1mAtEnd: Math.round(loadavg()[0] * 100) / 100 }, settings: { ...settings, pinned: hasTaskset }, results, ratios: rows, guard, codeFlow };
   const dir = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   const stamp = record.date.replace(/[:]/g, '-').replace(/\..*/, '');
@@ -122,4 +126,14 @@ function runGuardBenches() {
   }
   console.log(`example API protected/unprotected ${api.ratio.toFixed(2).padStart(5)}   ≥ 0.70: ${api.ratio >= 0.7 ? 'met' : 'NOT met'}`);
   return { verify, api };
+}
+
+function runCodeFlow() {
+  console.log('\nbench: code flow — /authorize → login → consent → code → /token (PKCE) per second, vs argon2id verifies per second');
+  try {
+    return runJsonScript('./code-flow.js');
+  } catch (err) {
+    console.log(`bench: code flow not run: ${err.message}`);
+    return { note: `not run: ${err.message}` };
+  }
 }
