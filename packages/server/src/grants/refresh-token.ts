@@ -4,7 +4,7 @@ import { hashSecret, opaqueKindOf } from '@tessera/token';
 import { invalidGrant, invalidRequest } from '../errors.js';
 import { defineGrant, type GrantDeps, type SenderBinding, type TokenResponse } from './define.js';
 import { userServices, type UserGrantServices } from './user-services.js';
-import { accessScopeFor, audienceOf, narrowScope, refreshClaimsOf, requireActiveUser, tokenResponse } from './user-tokens.js';
+import { accessScopeFor, audienceOf, confirmGrantLive, narrowScope, refreshClaimsOf, requireActiveUser, tokenResponse } from './user-tokens.js';
 
 /**
  * `refresh_token` (RFC 6749 §6) with rotation and reuse detection (RFC 9700 §4.14.2):
@@ -144,6 +144,7 @@ async function issue(input: {
     // revocation finds it (tokens/family.ts).
     jti: services.refreshValues.accessJti(input.successor.hash),
   });
+  if (presented.grantId !== null) await confirmGrantLive(services, presented.grantId);
   // OpenID Connect Core §12.2: an ID token may come with a refresh; no nonce (§12.2), same auth facts.
   const idToken = input.scope.includes('openid')
     ? services.issueIdToken({ client, subject: presented.subject, authTime: kept.authTime, acr: kept.acr, amr: kept.amr, sessionId: presented.sessionId })

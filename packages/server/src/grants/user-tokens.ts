@@ -75,6 +75,19 @@ export function narrowScope(requested: string | undefined, granted: readonly str
   return scope;
 }
 
+/**
+ * The last step before answering, after every write: the grant must still be live. A family
+ * revocation running concurrently (a replayed code, a reused refresh token) revokes the grant FIRST
+ * and then the stored tokens and the ledger's JWTs; so either it sees everything this request wrote,
+ * or this read sees the revoked grant and the request revokes what it wrote itself and fails.
+ */
+export async function confirmGrantLive(services: UserGrantServices, grantId: string): Promise<void> {
+  const grant = await services.grants.get(grantId);
+  if (grant !== undefined && grant.revokedAt === null) return;
+  await services.families.revoke(grantId, 'grant_revoked_during_issuance');
+  throw invalidGrant('the grant was revoked', { detail: `grant ${grantId} revoked or missing at issuance` });
+}
+
 export function tokenResponse(at: IssuedAccessToken, refreshToken: string | null, idToken: string | null): TokenResponse {
   const response: TokenResponse = { access_token: at.value, token_type: at.tokenType, expires_in: at.expiresIn };
   if (at.scope !== '') response.scope = at.scope;
@@ -146,6 +159,7 @@ export async function issueForAuthorization(auth: UserAuthorization, deps: Grant
     authTime: auth.authTime,
     jti: accessJti,
   });
+  await confirmGrantLive(services, auth.grantId);
   const idToken = auth.scope.includes('openid')
     ? services.issueIdToken({ client, subject: auth.userId, nonce: auth.nonce, authTime: auth.authTime, acr: auth.acr, amr: auth.amr, sessionId: auth.sessionId })
     : null;

@@ -128,6 +128,20 @@ describe.each(STORES)('authorization_code grant on %s (RFC 6749 §4.1.3, RFC 763
     expect(await f.introspect(opaque.access_token)).toEqual({ active: false });
   });
 
+  it('RFC 6749 §4.1.2: two concurrent uses of one code — at most one gets tokens, and none of them stays active', async () => {
+    for (const resource of [JWT_API, OPAQUE_API]) {
+      const { code, verifier } = await f.code({ resource: [resource] });
+      const results = await Promise.all([f.exchange(code, verifier), f.exchange(code, verifier), f.exchange(code, verifier)]);
+      const ok = results.filter((r) => r.statusCode === 200);
+      expect(ok.length).toBeLessThanOrEqual(1);
+      for (const r of results.filter((x) => x.statusCode !== 200)) expect(r.json().error).toBe('invalid_grant');
+      for (const r of ok) {
+        expect(await f.introspect(r.json().access_token)).toEqual({ active: false });
+        expect(await f.introspect(r.json().refresh_token)).toEqual({ active: false });
+      }
+    }
+  });
+
   it('issues no refresh token to a client not registered for refresh_token', async () => {
     const { code, verifier } = await f.code({ client: f.noRefresh });
     const body = (await f.exchange(code, verifier, {}, f.noRefresh.auth)).json();
