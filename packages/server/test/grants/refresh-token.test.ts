@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDpopProof, dpopKeyThumbprint, hashSecret } from '@tessera/token';
-import { FORM, form, ISSUER, T0 } from '../helpers.js';
+import { FORM, form, ISSUER, JWT_API, OPAQUE_API, T0 } from '../helpers.js';
 import { claimsOf, STORES, userSetup, type UserFixture } from './fixture.js';
 
 const error = (res: { statusCode: number; json(): { error: string } }) => ({ status: res.statusCode, error: res.json().error });
@@ -76,6 +76,23 @@ describe.each(STORES)('refresh_token grant on %s (RFC 6749 §6, RFC 9700 §4.14.
     expect(await f.storage.revocations.get(claimsOf(second.access_token).jti as string)).toMatchObject({ reason: 'refresh_token_reuse' });
     expect(error(await f.refresh(second.refresh_token))).toEqual({ status: 400, error: 'invalid_grant' });
     expect((await f.storage.grants.get(first.grantId))?.revokedAt).not.toBeNull();
+  });
+
+  it('RFC 9700 §4.14.2: a reuse racing a legitimate rotation leaves nothing of the family active', async () => {
+    for (const resource of [JWT_API, OPAQUE_API]) {
+      const { code, verifier } = await f.code({ resource: [resource] });
+      const first = (await f.exchange(code, verifier)).json();
+      const second = (await f.refresh(first.refresh_token)).json();
+      f.clock.advance(11);
+      const [legit, reuse] = await Promise.all([f.refresh(second.refresh_token), f.refresh(first.refresh_token)]);
+      expect(error(reuse)).toEqual({ status: 400, error: 'invalid_grant' });
+      if (legit.statusCode === 200) {
+        expect(await f.introspect(legit.json().access_token)).toEqual({ active: false });
+        expect(await f.introspect(legit.json().refresh_token)).toEqual({ active: false });
+      } else {
+        expect(error(legit)).toEqual({ status: 400, error: 'invalid_grant' });
+      }
+    }
   });
 
   it('RFC 9700 §4.14.2: presenting an older ancestor (its successor already rotated) is reuse, even inside the grace window', async () => {
