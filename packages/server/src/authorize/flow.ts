@@ -1,11 +1,12 @@
 import type { ClientRecord } from '@tessera/store';
 import { authTooOld } from '../accounts/sessions.js';
 import { OAuthError } from '../errors.js';
-import { errorPage } from '../interaction/pages/index.js';
+import { AccessDeniedError } from '../access/denied.js';
+import { accessDeniedPage, errorPage } from '../interaction/pages/index.js';
 import { clearInteractionCookie, interactionCookie, type InteractionState } from './interaction.js';
 import { INTERACTION_PATHS, type InteractionDeps } from './deps.js';
 import { issueAuthorizationCode } from './issue-code.js';
-import { MFA_ACRS, type AuthorizationRequest, type ResponseTarget } from './request.js';
+import { clientDisplayName, MFA_ACRS, type AuthorizationRequest, type ResponseTarget } from './request.js';
 import { authorizationError, authorizationResponse, type Outcome } from './respond.js';
 import type { ActiveSession } from './session.js';
 
@@ -71,8 +72,8 @@ export async function scopesToConsent(deps: InteractionDeps, request: Authorizat
  *    for a fresh one (`prompt=none` → `login_required`, OIDC Core §3.1.2.6);
  * 2. consent for what the user has not granted this client yet, or always under `prompt=consent`
  *    (`prompt=none` → `consent_required`);
- * 3. the access policy (a deny goes back to the client as `access_denied` with its reason, so the
- *    application learns the flow ended and can show the remediation);
+ * 3. the access policy (a deny shows the person the reason and remediation, with a link back to
+ *    the client carrying `access_denied`; see {@link accessRefused});
  * 4. a code, sent in the response mode asked for.
  */
 export async function proceed(deps: InteractionDeps, state: InteractionState, session: ActiveSession | undefined): Promise<FlowResult> {
@@ -120,9 +121,29 @@ async function finish(deps: InteractionDeps, request: AuthorizationRequest, clie
       binding: null,
     });
   } catch (error) {
-    if (error instanceof OAuthError) return failToClient(deps, request, error);
-    throw error;
+    if (!(error instanceof OAuthError)) throw error;
+    return accessRefused(deps, request, client, error);
   }
   const code = await issueAuthorizationCode(deps, request, session);
   return { outcome: authorizationResponse(targetOf(request), deps.issuer, { code }), cookies: [clearInteractionCookie(deps)] };
+}
+
+/**
+ * The access policy said no. The person sees why and what to fix (a 403 page with the reason code),
+ * with a link back that carries the `access_denied` response, so the application still learns the
+ * outcome (RFC 6749 §4.1.2.1) — but only when it was the person's choice to go back. Where a plain
+ * link cannot carry the response (form_post, a native app's private-use scheme) the error is sent to
+ * the client at once instead.
+ */
+function accessRefused(deps: InteractionDeps, request: AuthorizationRequest, client: ClientRecord, error: OAuthError): FlowResult {
+  const response = failToClient(deps, request, error);
+  if (!(error instanceof AccessDeniedError) || response.outcome.kind !== 'redirect' || !/^https?:/.test(response.outcome.location)) return response;
+  const page = accessDeniedPage({
+    reason: error.reason,
+    message: error.userMessage,
+    remediation: error.remediation,
+    clientName: clientDisplayName(client),
+    returnTo: response.outcome.location,
+  });
+  return { outcome: { kind: 'page', page }, cookies: response.cookies };
 }

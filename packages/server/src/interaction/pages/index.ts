@@ -8,3 +8,4 @@ export { messageFor, statusFor, type InteractionError } from './messages.js';
 export { PAGE_CSS, PAGE_CSS_HASH } from './styles.js';
 export { totpEnrolPage, totpVerifyPage, type TotpEnrolPageInput, type TotpVerifyPageInput } from './totp.js';
 export { formPostPage } from './form-post.js';
+export { accessDeniedPage, type AccessDeniedPageInput } from './access-denied.js';
