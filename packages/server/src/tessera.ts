@@ -21,6 +21,7 @@ import { createUserGrants, idTokenAlgsOf, registerUserEndpoints } from './grants
 import { createEventBus, type EventBus } from './events/bus.js';
 import { createComplianceEvaluator, createDeviceRegistry, type DeviceRegistry } from './devices/index.js';
 import { uemWebhookPlugin } from './signals/uem-webhook.js';
+import { ssfReceiverPlugin } from './signals/ssf-receiver.js';
 import { installDeviceTrust, type DeviceTrust } from './cae/install.js';
 import { startBackchannelLogout } from './logout/index.js';
 import { createApp } from './http/app.js';
@@ -206,6 +207,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     registerJwks(app, { keys, cacheMaxAge: config.keys.jwksCacheMaxAge });
     registerHealth(app, { storage, keys, alg: config.keys.accessTokenAlg });
     await app.register(uemWebhookPlugin, { config: config.devices, registry: devices, storage: served, now });
+    await app.register(ssfReceiverPlugin, { config: config.devices, registry: devices, storage: served, now });
     registerPostEndpoint(
       app,
       tokenEndpoint({ path: PATHS.token, grants, authenticate: clientAuth.token, grantDeps: { lookupResource: (id) => resources.get(id), issueAccessToken, checkAccess: deviceTrust.checkAccess, user: userGrants.services }, dpop: dpop.tokenStep }),

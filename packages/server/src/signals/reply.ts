@@ -64,11 +64,16 @@ export function signalErrorHandler(kind: string) {
       request.log.warn({ signal: kind, source, reason: refused.reason, status: refused.status }, 'signal refused');
       return reply.code(refused.status).header('cache-control', 'no-store').send(refused.toJSON());
     }
-    if (error instanceof StorageUnavailableError) {
-      request.log.error({ err: error, signal: kind, source }, 'signal not stored: storage unavailable');
+    if (error instanceof StorageUnavailableError || error instanceof SignalUnavailableError) {
+      request.log.error({ err: error, signal: kind, source }, 'signal not applied: a dependency is unavailable');
       return reply.code(503).header('retry-after', '5').header('cache-control', 'no-store').send({ err: 'temporarily_unavailable' });
     }
     request.log.error({ err: error, signal: kind, source }, 'signal failed');
     return reply.code(500).header('cache-control', 'no-store').send({ err: 'server_error' });
   };
+}
+
+/** A dependency of a signal endpoint (the transmitter's JWKS) cannot be reached: 503, the sender retries. */
+export class SignalUnavailableError extends Error {
+  override readonly name = 'SignalUnavailableError';
 }
