@@ -73,6 +73,20 @@ describe('DPoP at the token endpoint (RFC 9449 §5)', () => {
     expect(opaqueIntrospected.json()).toMatchObject({ active: true, cnf: { jkt } });
   });
 
+  it('issue 5 §5: when the proof key is a registered device key, the token also carries the device id', async () => {
+    const at = new Date(f.clock.now());
+    const jwk = (await exportJWK(key.publicKey)) as Record<string, unknown>;
+    await f.storage.devices.create({
+      v: 1, id: 'dev-7', userId: null, platform: 'macos', osVersion: '14.5', uem: 'sim', displayName: 'laptop',
+      keys: [{ jkt: dpopKeyThumbprint(key.publicKey), jwk, addedAt: at }], posture: null, compliance: null, createdAt: at, updatedAt: at,
+    });
+    const res = await token(proof());
+    expect(res.statusCode, res.body).toBe(200);
+    expect(decodeJwtUnverified(res.json().access_token).payload).toMatchObject({ cnf: { jkt: dpopKeyThumbprint(key.publicKey) }, device_id: 'dev-7' });
+    const other = generateKeyPairSync('ed25519');
+    expect(decodeJwtUnverified((await token(proof({}, other.privateKey))).json().access_token).payload.device_id).toBeUndefined();
+  });
+
   it('without a DPoP header nothing is bound: token_type Bearer and no cnf', async () => {
     const res = await token(undefined);
     expect(res.json().token_type).toBe('Bearer');
