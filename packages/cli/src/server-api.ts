@@ -1,6 +1,6 @@
 // The one file that knows how @tessera/server is assembled, so the commands stay about the command line.
-import { createAdmin, createTessera } from '@tessera/server';
-import type { Admin, TesseraConfigInput, UserAdmin } from '@tessera/server';
+import { createAdmin, createEventBus, createTessera, startBackchannelLogout } from '@tessera/server';
+import type { Admin, DeliveryResult, TesseraConfigInput, UserAdmin } from '@tessera/server';
 import type { Storage } from '@tessera/store';
 import type { StartSettings } from './settings.js';
 
@@ -44,6 +44,28 @@ export async function rotateKeys(storage: Storage, s: StartSettings, masterKey: 
   try {
     await tessera.keys.rotate({ immediate: opts.immediate });
   } finally {
+    await tessera.close();
+  }
+}
+
+/**
+ * Run `fn` on user management wired like a running server's: through a Tessera on this store (its
+ * signing keys, its issuer), so ending sessions (disable, set-password) sends back-channel logout to
+ * the clients that registered for it. Resolves once every logout token was delivered or given up.
+ */
+export async function withServerUsers<T>(storage: Storage, s: StartSettings, masterKey: Buffer, fn: (users: UserAdmin) => Promise<T>): Promise<{ value: T; logout: DeliveryResult[] }> {
+  const tessera = await createTessera({ config: configInput(s, masterKey, 'silent'), storage });
+  const results: DeliveryResult[] = [];
+  const events = createEventBus(() => undefined);
+  const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+  const logout = startBackchannelLogout({ issuer: tessera.config.issuer, storage, keys: tessera.keys, events, log: quiet, onResult: (r) => void results.push(r) });
+  try {
+    const users = createAdmin(storage, { accounts: { masterKey, events } }).users;
+    const value = await fn(users);
+    await logout.idle();
+    return { value, logout: results };
+  } finally {
+    logout.close();
     await tessera.close();
   }
 }
