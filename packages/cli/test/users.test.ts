@@ -2,10 +2,14 @@
 // process with the password piped to stdin, the way an operator runs it.
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
+import { createTessera } from '@tessera/server';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createAccountService, createPasswordHasher, base32Decode, hotp, totpStep } from '../../server/src/accounts/index.js';
+import { createAccountService, createPasswordHasher, base32Decode, hotp, startSession, totpStep } from '../../server/src/accounts/index.js';
 import { main } from '../src/main.js';
 import type { Io } from '../src/io.js';
 import { openStore } from '../src/storage.js';
@@ -123,6 +127,65 @@ describe('tessera users', { timeout: 60_000 }, () => {
     const r = await run(data, ['users', 'totp', 'enrol', 'alice'], undefined, {});
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/no master key/);
+  });
+});
+
+describe('tessera users disable: back-channel logout from the CLI', { timeout: 60_000 }, () => {
+  it('tells a registered client with a logout token signed by the server keys, naming --issuer and the ended session', async () => {
+    const data = tmpDir();
+    const tokens: string[] = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+      req.on('end', () => {
+        tokens.push(new URLSearchParams(body).get('logout_token') ?? '');
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    try {
+      const port = (receiver.address() as AddressInfo).port;
+      const user = JSON.parse((await run(data, ['users', 'create', '--username', 'erin', '--password-stdin', '--json'], 'erin password 1')).stdout) as { id: string };
+      const created = await run(data, ['clients', 'create', '--name', 'rp', '--auth-method', 'none', '--grant-types', 'authorization_code', '--redirect-uri', 'https://rp.example/cb',
+        '--backchannel-logout-uri', `http://127.0.0.1:${port}/bc`, '--backchannel-logout-session-required', '--json']);
+      const clientId = (JSON.parse(created.stdout) as { client_id: string }).client_id;
+      const storage = await openStore(storeSettings({ data }, {}, data));
+      const session = startSession({ userId: user.id, amr: ['pwd'], now: new Date() });
+      try {
+        const at = new Date();
+        await storage.grants.create({ v: 1, id: 'g1', userId: user.id, clientId, scope: ['openid'], resources: [], createdAt: at, updatedAt: at, revokedAt: null });
+        await storage.sessions.create(session.record);
+      } finally {
+        await storage.close();
+      }
+
+      const r = await run(data, ['users', 'disable', 'erin', '--issuer', 'http://127.0.0.1:4000', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ status: 'disabled', revoked_sessions: 1, backchannel_logout: [{ client_id: clientId, sid: session.record.sid, delivered: true, outcome: 'HTTP 200' }] });
+      expect(tokens).toHaveLength(1);
+
+      // Verified against the keys a server on this store publishes.
+      const keysStore = await openStore(storeSettings({ data }, {}, data));
+      const server = await createTessera({ config: { issuer: 'http://127.0.0.1:4000', store: { kind: 'sqlite', filename: join(data, 'tessera.db') }, keys: { masterKey }, server: { logLevel: 'silent' } }, storage: keysStore });
+      try {
+        const { payload } = await jwtVerify(tokens[0]!, createLocalJWKSet(server.keys.jwks() as JSONWebKeySet), { issuer: 'http://127.0.0.1:4000', audience: clientId, typ: 'logout+jwt' });
+        expect(payload).toMatchObject({ sub: user.id, sid: session.record.sid });
+      } finally {
+        await server.close();
+        await keysStore.close();
+      }
+    } finally {
+      await new Promise((r) => receiver.close(r));
+    }
+  });
+
+  it('without a master key the user is still disabled, and stderr says clients were not told', async () => {
+    const data = tmpDir();
+    await run(data, ['users', 'create', '--username', 'fay', '--password-stdin'], 'fay password 1');
+    const r = await run(data, ['users', 'disable', 'fay', '--json'], undefined, {});
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: 'disabled', backchannel_logout: null });
+    expect(r.stderr).toMatch(/no master key, so clients with back-channel logout are not told/);
   });
 });
 

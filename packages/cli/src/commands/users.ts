@@ -1,26 +1,30 @@
 import { readFile } from 'node:fs/promises';
-import type { UserView } from '@tessera/server';
+import type { DeliveryResult, UserAdmin, UserView } from '@tessera/server';
 import type { Storage } from '@tessera/store';
 import { CliError, JSON_FLAG, parse, STORAGE_FLAGS, str, UsageError, words, type Parsed } from '../args.js';
 import type { Io } from '../io.js';
 import { json, table } from '../io.js';
 import { serverApi } from '../lazy.js';
 import { loadMasterKey } from '../master-key.js';
-import { storeSettings } from '../settings.js';
+import { startSettings, storeSettings } from '../settings.js';
 import { withStore } from '../storage.js';
 
 export const USERS_USAGE = `usage: tessera users create --username NAME [--email E] [--groups a,b]
                             (--password-stdin | --password-file FILE) [--json]
        tessera users list [--limit N] [--after USERNAME] [--json]
-       tessera users show|disable|enable USER [--json]
-       tessera users set-password USER (--password-stdin | --password-file FILE) [--keep-sessions] [--json]
+       tessera users show|enable USER [--json]
+       tessera users disable USER [--issuer URL] [--json]
+       tessera users set-password USER (--password-stdin | --password-file FILE) [--keep-sessions]
+                                  [--issuer URL] [--json]
        tessera users totp enrol|reset USER [--json]
        tessera users totp confirm USER --code 123456 [--json]
 
 USER is a user id or a username. A password is never taken as a flag value (it would land in shell
 history and in ps): pipe it to --password-stdin (one trailing newline is dropped) or name a file.
 disable revokes the user's sessions and refresh tokens; set-password does too unless --keep-sessions.
-A running server also sends back-channel logout only for changes made through its own admin API.
+Both then send back-channel logout to the clients that registered for it, signed with the server's
+keys and naming the server's issuer (--issuer, TESSERA_ISSUER, as for tessera start): this needs the
+master key; without it the sessions still end, and the clients are not told (said on stderr).
 totp enrol prints the otpauth:// URI for an authenticator app (--json adds the secret); the factor is
 required at login once confirmed with a first code. totp needs the master key
 (TESSERA_MASTER_KEY_FILE, TESSERA_MASTER_KEY, or <data>/master.key).
@@ -80,7 +84,7 @@ async function readPassword(values: Parsed['values'], io: Io): Promise<string> {
   return text.replace(/\r?\n$/, '');
 }
 
-type Users = Awaited<ReturnType<typeof openUsers>>;
+type Users = UserAdmin;
 
 async function openUsers(storage: Storage, masterKey?: Buffer) {
   return (await serverApi()).userAdminFor(storage, masterKey);
@@ -144,34 +148,70 @@ async function list(argv: string[], io: Io): Promise<number> {
   return 0;
 }
 
+/**
+ * Run a change that ends sessions: through the server's keys when the master key is there (clients
+ * get back-channel logout), else on the store alone, saying that clients were not told.
+ */
+async function endingSessions<T>(values: Parsed['values'], io: Io, fn: (users: Users) => Promise<T>): Promise<{ value: T; logout: DeliveryResult[] | undefined }> {
+  const settings = startSettings(values, io.env, io.cwd);
+  return withStore(settings.store, async (s) => {
+    let masterKey: Buffer | undefined;
+    try {
+      masterKey = loadMasterKey(io.env, settings.store.dataDir, { dev: false, storeHasKeys: true }).key;
+    } catch (err) {
+      if (!(err instanceof CliError)) throw err;
+      io.err('tessera: no master key, so clients with back-channel logout are not told (their sessions end here all the same)');
+      return { value: await fn(await openUsers(s)), logout: undefined };
+    }
+    return (await serverApi()).withServerUsers(s, settings, masterKey, fn);
+  });
+}
+
+/** Failures go to stderr in every mode (the change itself succeeded); the success count only in text mode. */
+function printLogout(io: Io, results: readonly DeliveryResult[] | undefined, asJson: boolean): void {
+  for (const r of results ?? []) {
+    if (!r.delivered) io.err(`tessera: back-channel logout to client ${r.clientId} failed after ${r.attempts} attempt(s): ${r.outcome}`);
+  }
+  const told = (results ?? []).filter((r) => r.delivered).length;
+  if (told > 0 && !asJson) io.out(`back-channel logout delivered to ${told} client(s)`);
+}
+
+const logoutJson = (results: readonly DeliveryResult[] | undefined) =>
+  results?.map((r) => ({ client_id: r.clientId, ...(r.sid !== undefined && { sid: r.sid }), delivered: r.delivered, outcome: r.outcome })) ?? null;
+
 async function single(sub: 'show' | 'disable' | 'enable', argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(argv, { ...STORAGE_FLAGS, ...JSON_FLAG }, USERS_USAGE, { min: 1, max: 1 });
+  const { values, positionals } = parse(argv, { ...STORAGE_FLAGS, ...JSON_FLAG, ...(sub === 'disable' && { issuer: { type: 'string' } }) }, USERS_USAGE, { min: 1, max: 1 });
   if (values.help) return io.out(USERS_USAGE), 0;
   const asJson = values.json === true;
+  const who = positionals[0]!;
+  if (sub === 'disable') {
+    const { value: done, logout } = await endingSessions(values, io, async (users) => (await users.disable((await resolve(users, who)).id))!);
+    printUser(io, done.user, asJson, { revoked_sessions: done.revoked.sids.length, revoked_tokens: done.revoked.tokens, backchannel_logout: logoutJson(logout) });
+    if (!asJson) io.out(`revoked ${done.revoked.sids.length} session(s) and ${done.revoked.tokens} token(s)`);
+    printLogout(io, logout, asJson);
+    return 0;
+  }
   return withStore(storeSettings(values, io.env, io.cwd), async (s) => {
     const users = await openUsers(s);
-    const user = await resolve(users, positionals[0]!);
+    const user = await resolve(users, who);
     if (sub === 'show') return printUser(io, user, asJson), 0;
-    if (sub === 'enable') return printUser(io, (await users.enable(user.id))!, asJson), 0;
-    const done = (await users.disable(user.id))!;
-    printUser(io, done.user, asJson, { revoked_sessions: done.revoked.sids.length, revoked_tokens: done.revoked.tokens });
-    if (!asJson) io.out(`revoked ${done.revoked.sids.length} session(s) and ${done.revoked.tokens} token(s)`);
-    return 0;
+    return printUser(io, (await users.enable(user.id))!, asJson), 0;
   });
 }
 
 async function setPassword(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(argv, { ...STORAGE_FLAGS, ...JSON_FLAG, ...PASSWORD_FLAGS, 'keep-sessions': { type: 'boolean' } }, USERS_USAGE, { min: 1, max: 1 });
+  const { values, positionals } = parse(argv, { ...STORAGE_FLAGS, ...JSON_FLAG, ...PASSWORD_FLAGS, 'keep-sessions': { type: 'boolean' }, issuer: { type: 'string' } }, USERS_USAGE, { min: 1, max: 1 });
   if (values.help) return io.out(USERS_USAGE), 0;
   const password = await readPassword(values, io);
-  return withStore(storeSettings(values, io.env, io.cwd), async (s) => {
-    const users = await openUsers(s);
+  const { value: done, logout } = await endingSessions(values, io, async (users) => {
     const user = await resolve(users, positionals[0]!);
-    const done = (await users.setPassword(user.id, password, { keepSessions: values['keep-sessions'] === true }))!;
-    printUser(io, done.user, values.json === true, { revoked_sessions: done.revoked.sids.length, revoked_tokens: done.revoked.tokens });
-    if (values.json !== true) io.out(`password changed; revoked ${done.revoked.sids.length} session(s) and ${done.revoked.tokens} token(s)`);
-    return 0;
+    return (await users.setPassword(user.id, password, { keepSessions: values['keep-sessions'] === true }))!;
   });
+  const asJson = values.json === true;
+  printUser(io, done.user, asJson, { revoked_sessions: done.revoked.sids.length, revoked_tokens: done.revoked.tokens, backchannel_logout: logoutJson(logout) });
+  if (!asJson) io.out(`password changed; revoked ${done.revoked.sids.length} session(s) and ${done.revoked.tokens} token(s)`);
+  printLogout(io, logout, asJson);
+  return 0;
 }
 
 async function totp(argv: string[], io: Io): Promise<number> {
