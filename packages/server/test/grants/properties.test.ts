@@ -36,6 +36,33 @@ describe('user grants: properties', () => {
     );
   });
 
+  it('answers arbitrary scope and resource at /device_authorization with 200 or an RFC error, never 500', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.dictionary(fc.constantFrom('scope', 'resource'), fc.string({ maxLength: 120 })), async (params) => {
+        const res = await f.post('/device_authorization', params, device.auth);
+        expect([200, 400]).toContain(res.statusCode);
+        if (res.statusCode === 400) expect(['invalid_request', 'invalid_scope', 'invalid_target']).toContain(res.json().error);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('answers arbitrary Authorization headers at /userinfo with 400 or 401, never 200 or 500', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(fc.string({ maxLength: 300 }), fc.string({ maxLength: 300 }).map((t) => `Bearer ${t}`), fc.string({ maxLength: 300 }).map((t) => `DPoP ${t}`)),
+        async (authorization) => {
+          // Header values must be legal HTTP field content; inject refuses others before we see them.
+          fc.pre(/^[\x20-\x7e]*$/.test(authorization));
+          const res = await f.tessera.app.inject({ method: 'GET', url: '/userinfo', headers: { authorization } });
+          expect([400, 401]).toContain(res.statusCode);
+          expect(res.headers['www-authenticate']).toEqual(expect.any(String));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('a valid code is accepted when nothing is changed (so the refusals above are not vacuous)', async () => {
     const { code, verifier } = await f.code();
     expect((await f.exchange(code, verifier)).statusCode).toBe(200);
