@@ -55,6 +55,10 @@ const backchannelLogoutUri = clientUri('backchannel_logout_uri').refine((value) 
   message: 'backchannel_logout_uri must be an https URI (http only for loopback)',
 });
 
+/** A web page about the client shown to users on the consent page (OIDC Registration §2): http(s) only. */
+const webPage = (what: string) =>
+  clientUri(what).refine((value) => /^https?:/i.test(value), { message: `${what} must be an https URI` });
+
 /** ID-token algorithms a client may ask for (OIDC Registration `id_token_signed_response_alg`); RS256 is the default. */
 export const ID_TOKEN_ALGS = ['RS256', 'ES256', 'EdDSA'] as const;
 
@@ -72,6 +76,10 @@ export const oidcMetadataSchema = z
     id_token_signed_response_alg: z.enum(ID_TOKEN_ALGS).optional(),
     /** RFC 9449 §5.2: access tokens for this client must be DPoP-bound. Default false. */
     dpop_bound_access_tokens: z.boolean().optional(),
+    /** Links the consent page shows (OIDC Registration §2). */
+    client_uri: webPage('client_uri').optional(),
+    policy_uri: webPage('policy_uri').optional(),
+    tos_uri: webPage('tos_uri').optional(),
   })
   .strict()
   .superRefine((m, ctx) => {

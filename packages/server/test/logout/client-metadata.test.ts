@@ -27,6 +27,15 @@ describe('client registration: OpenID Connect metadata', () => {
     });
   });
 
+  it('stores the consent-page links (client_uri, policy_uri, tos_uri) and refuses ones that are not web pages', async () => {
+    const api = admin();
+    const client = await api.createClientWithoutSecret(app({ client_uri: 'https://app.example', policy_uri: 'https://app.example/privacy', tos_uri: 'https://app.example/tos' }));
+    expect(client.metadata).toMatchObject({ client_uri: 'https://app.example', policy_uri: 'https://app.example/privacy', tos_uri: 'https://app.example/tos' });
+    expect(await rejection(api.createClientWithoutSecret(app({ policy_uri: 'javascript:alert(1)' })))).toMatch(/policy_uri/);
+    expect(await rejection(api.createClientWithoutSecret(app({ tos_uri: 'http://app.example/tos' })))).toMatch(/tos_uri .*https/);
+    expect(await rejection(api.createClientWithoutSecret(app({ client_uri: 'com.example.app:/home' })))).toMatch(/client_uri must be an https URI/);
+  });
+
   it('RFC 9700 §2.6: refuses plain-http redirect and logout URIs except loopback IP literals', async () => {
     const api = admin();
     expect(await rejection(api.createClientWithoutSecret(app({ post_logout_redirect_uris: ['http://app.example/bye'] })))).toMatch(/must use https/);
