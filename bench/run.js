@@ -1,7 +1,7 @@
 // `npm run bench`: start each server as its own process pinned to core 0, drive it from this process
 // pinned to core 1, and print req/s, p50/p99 and peak RSS with ratios against the floor and the peer.
 //
-//   node bench/run.js [--duration 10] [--warmup 2] [--warmup-requests 5000] [--connections 32] [--rounds 1] [--only tessera] [--no-write] [--skip-guard] [--skip-code-flow]
+//   node bench/run.js [--duration 10] [--warmup 2] [--warmup-requests 5000] [--connections 32] [--rounds 1] [--only tessera] [--no-write] [--skip-guard] [--skip-code-flow] [--skip-device-latency]
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -28,15 +28,16 @@ try {
       'no-write': { type: 'boolean', default: false },
       'skip-guard': { type: 'boolean', default: false },
       'skip-code-flow': { type: 'boolean', default: false },
+      'skip-device-latency': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   }));
 } catch (err) {
-  console.error(`bench: ${err.message}\nusage: node bench/run.js [--duration S] [--warmup S] [--warmup-requests N] [--connections N] [--rounds N] [--only TEXT]… [--no-write] [--skip-guard] [--skip-code-flow]`);
+  console.error(`bench: ${err.message}\nusage: node bench/run.js [--duration S] [--warmup S] [--warmup-requests N] [--connections N] [--rounds N] [--only TEXT]… [--no-write] [--skip-guard] [--skip-code-flow] [--skip-device-latency]`);
   process.exit(2);
 }
 if (args.help) {
-  console.log('usage: node bench/run.js [--duration S] [--warmup S] [--warmup-requests N] [--connections N] [--rounds N] [--only TEXT]… [--no-write] [--skip-guard] [--skip-code-flow]');
+  console.log('usage: node bench/run.js [--duration S] [--warmup S] [--warmup-requests N] [--connections N] [--rounds N] [--only TEXT]… [--no-write] [--skip-guard] [--skip-code-flow] [--skip-device-latency]');
   process.exit(0);
 }
 
@@ -95,8 +96,11 @@ const guard = args['skip-guard'] ? undefined : runGuardBenches();
 // Issue 3: the full code flow over HTTP next to the raw argon2id verify rate, in the same run.
 const codeFlow = args['skip-code-flow'] ? undefined : runCodeFlow();
 
+// Issue 5: webhook sent → first refusal at the guard, over ≥ 200 compliance flips (bench/device-latency.js).
+const deviceLatency = args['skip-device-latency'] ? undefined : runDeviceLatency();
+
 if (!args['no-write']) {
-  const record = { date: new Date().toISOString(), machine: { ...machine, loadavg1mAtEnd: Math.round(loadavg()[0] * 100) / 100 }, settings: { ...settings, pinned: hasTaskset }, results, ratios: rows, guard, codeFlow };
+  const record = { date: new Date().toISOString(), machine: { ...machine, loadavg1mAtEnd: Math.round(loadavg()[0] * 100) / 100 }, settings: { ...settings, pinned: hasTaskset }, results, ratios: rows, guard, codeFlow, deviceLatency };
   const dir = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   const stamp = record.date.replace(/[:]/g, '-').replace(/\..*/, '');
@@ -134,6 +138,16 @@ function runCodeFlow() {
     return runJsonScript('./code-flow.js');
   } catch (err) {
     console.log(`bench: code flow not run: ${err.message}`);
+    return { note: `not run: ${err.message}` };
+  }
+}
+
+function runDeviceLatency() {
+  console.log('\nbench: device trust — UEM webhook sent → first 401 at the example API (guard on SSF push, then long poll), 200 flips each');
+  try {
+    return { push: runJsonScript('./device-latency.js', ['--delivery', 'push']), poll: runJsonScript('./device-latency.js', ['--delivery', 'poll']) };
+  } catch (err) {
+    console.log(`bench: device latency not run: ${err.message}`);
     return { note: `not run: ${err.message}` };
   }
 }
