@@ -64,7 +64,9 @@ export interface DemoServerInfo {
   audience: string;
   uem: { url: string; source: string; secret: string };
   web: { clientId: string; clientSecret: string; redirectUri: string };
+  service: { clientId: string; clientSecret: string };
   receiver: { clientId: string; clientSecret: string; ssfAudience: string };
   user: { id: string; username: string };
   device: { id: string } | null;
+  devices: string[];
 }

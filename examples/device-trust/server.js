@@ -79,19 +79,29 @@ async function seed() {
   });
   let user = await tessera.storage.users.findByUsername('alice');
   user ??= await tessera.admin.users.create({ username: 'alice', password: values.password, email: 'alice@example.com', emailVerified: true });
-  let device = null;
+  // A service client for machine callers (client_credentials, DPoP-bound from a device key).
+  const service = await tessera.admin.createClient({ name: 'payroll-service', scopes: ['reports:read'], resources: [values.audience], grantTypes: ['client_credentials'] });
+  // One public JWK → alice's device `--device-id`; an array → devices `<device-id>-0`, `-1`, … (the benchmark's fleet).
+  const devices = [];
   if (values['device-jwk'] !== undefined) {
-    const jwk = JSON.parse(readFileSync(values['device-jwk'], 'utf8'));
-    device = (await tessera.devices.get(values['device-id'])) ?? (await tessera.devices.enrol({ id: values['device-id'], userId: user.id, platform: 'macos', osVersion: '14.5', uem: 'sim', displayName: 'Alice\'s laptop', keys: [jwk] }));
+    const given = JSON.parse(readFileSync(values['device-jwk'], 'utf8'));
+    const jwks = Array.isArray(given) ? given : [given];
+    for (const [i, jwk] of jwks.entries()) {
+      const id = Array.isArray(given) ? `${values['device-id']}-${i}` : values['device-id'];
+      const device = (await tessera.devices.get(id)) ?? (await tessera.devices.enrol({ id, userId: user.id, platform: 'macos', osVersion: '14.5', uem: 'sim', displayName: `Alice's laptop ${i}`, keys: [jwk] }));
+      devices.push(device.id);
+    }
   }
   return {
     issuer,
     audience: values.audience,
     uem: { url: `${issuer}/signals/uem/sim`, source: 'sim', secret: uemSecret },
     web: { clientId: web.client.clientId, clientSecret: web.clientSecret, redirectUri: values['redirect-uri'] },
+    service: { clientId: service.client.clientId, clientSecret: service.clientSecret },
     receiver: { clientId: receiver.client.clientId, clientSecret: receiver.clientSecret, ssfAudience: tessera.deviceTrust.ssf?.audience },
     user: { id: user.id, username: 'alice' },
-    device: device === null ? null : { id: device.id },
+    device: devices.length === 0 ? null : { id: devices[0] },
+    devices,
   };
 }
 
