@@ -3,7 +3,7 @@ import Fastify from 'fastify';
 import { exportJWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createDpopProof, dpopKeyThumbprint } from '@tessera/token';
-import { createGuard, errorResponse, fastifyGuard, GuardError, type Guard, type GuardOptions, type RequestLike } from '../src/index.js';
+import { createGuard, errorResponse, expressGuard, fastifyGuard, GuardError, honoGuard, type AuthResult, type Guard, type GuardOptions, type HonoLikeContext, type RequestLike } from '../src/index.js';
 import { accessClaims, AUDIENCE, FakeAs, ISSUER, makeKey, NOW, NOW_S, signToken, type TestKey } from './helpers.js';
 
 const API = 'https://api.example.com';
@@ -180,5 +180,40 @@ describe('DPoP at the resource server (RFC 9449 §7)', () => {
     expect([two.statusCode, two.json().error]).toEqual([401, 'invalid_dpop_proof']);
     expect(two.headers['www-authenticate']).toMatch(/^DPoP /);
     await app.close();
+  });
+
+  it('Express: the middleware passes DPoP, Host and protocol, so a proof for the public URL is checked', async () => {
+    const guard = makeGuard({ dpop: {} });
+    const run = (headers: Record<string, string>) => new Promise<{ status: number; auth?: AuthResult }>((resolve) => {
+      const req = { headers, rawHeaders: Object.entries(headers).flat(), method: 'GET', url: '/v1/reports', originalUrl: '/v1/reports', protocol: 'https', auth: undefined as AuthResult | undefined };
+      const res = {
+        status(code: number) { resolve({ status: code }); return res; },
+        set() { return res; },
+        json() { return undefined; },
+      };
+      expressGuard(guard)(req, res, () => resolve({ status: 200, auth: req.auth }));
+    });
+    const ok = await run({ authorization: `DPoP ${bound}`, dpop: proof(), host: 'api.example.com' });
+    expect([ok.status, ok.auth?.binding]).toEqual([200, { jkt: JKT }]);
+    expect((await run({ authorization: `DPoP ${bound}`, dpop: proof(), host: 'evil.example.com' })).status).toBe(401);
+  });
+
+  it('Hono: the middleware reads the DPoP header and the absolute request URL', async () => {
+    const guard = makeGuard({ dpop: {} });
+    const context = (headers: Record<string, string>) => {
+      const vars = new Map<string, unknown>();
+      const c: HonoLikeContext & { vars: Map<string, unknown> } = {
+        vars,
+        req: { raw: new Request(`${URL_}?page=1`, { headers }) },
+        set: (k, v) => { vars.set(k, v); },
+        json: (body, status, h) => new Response(JSON.stringify(body), { status, headers: h }),
+      };
+      return c;
+    };
+    const c = context({ authorization: `DPoP ${bound}`, dpop: proof() });
+    expect(await honoGuard(guard)(c, async () => undefined)).toBeUndefined();
+    expect((c.vars.get('auth') as AuthResult).binding).toEqual({ jkt: JKT });
+    const refused = await honoGuard(guard)(context({ authorization: `DPoP ${bound}`, dpop: proof({ htm: 'DELETE' }) }), async () => undefined);
+    expect([refused?.status, refused?.headers.get('www-authenticate')?.startsWith('DPoP ')]).toEqual([401, true]);
   });
 });

@@ -1,4 +1,5 @@
 import { createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import fc from 'fast-check';
 import { exportJWK, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import {
@@ -168,6 +169,21 @@ describe('DPoP proofs (RFC 9449 §4)', () => {
     expect(nonces.check(current)).toBe(false);
     expect(createDpopNonces({ secret: Buffer.alloc(32, 8), now: () => ms }).check(nonces.current())).toBe(false);
     expect(() => createDpopNonces({ secret: Buffer.alloc(16) })).toThrow(TypeError);
+  });
+});
+
+describe('DPoP proofs under mutation (fast-check)', () => {
+  it('RFC 9449 §4.3: every one-character change of a valid proof is refused with a DpopError, never accepted', () => {
+    const valid = createDpopProof(ed.privateKey, { htm: 'POST', htu: HTU, iat: NOW, jti: 'fixed' });
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.=+/ ';
+    fc.assert(
+      fc.property(fc.nat({ max: valid.length - 1 }), fc.constantFrom(...alphabet), (index, c) => {
+        fc.pre(valid[index] !== c);
+        const mutated = valid.slice(0, index) + c + valid.slice(index + 1);
+        expect(() => verifyDpopProof(mutated, base)).toThrow(DpopError);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 
