@@ -7,7 +7,7 @@ import { exportJWK, generateKeyPair, jwtVerify, createRemoteJWKSet } from 'jose'
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTessera, type Tessera } from '../../src/index.js';
-import { scriptedDeviceApproval, scriptedLogin, type CookieJar } from '../authorize/scripted-login.js';
+import { scriptedDeviceApproval, scriptedLogin, totpCode, type CookieJar } from '../authorize/scripted-login.js';
 
 /**
  * Acceptance item 1 of issue 3: an independent client library, openid-client v6 (panva), completes the
@@ -225,6 +225,33 @@ describe('openid-client v6 against a running Tessera (SQLite)', { timeout: 60_00
     await expect.poll(() => logoutTokens.length, { timeout: 10_000 }).toBeGreaterThan(0);
     const { payload } = await jwtVerify(logoutTokens.at(-1)!, createRemoteJWKSet(new URL(`${issuer}/jwks.json`)), { issuer, audience: publicClient, typ: 'logout+jwt' });
     expect(payload).toMatchObject({ sub: userId, sid });
+  });
+});
+
+describe('openid-client v6: a user with TOTP (enrolled through the admin API)', { timeout: 60_000 }, () => {
+  it('signs in with password + TOTP; the ID token says so (amr otp/mfa)', async () => {
+    const bob = await tessera.admin.users.create({ username: 'bob', password: PASSWORD });
+    const { secret } = await tessera.admin.users.totp.start(bob.id);
+    await tessera.admin.users.totp.confirm(bob.id, totpCode(secret, Date.now()));
+    const client = await tessera.admin.createClientWithoutSecret({
+      name: 'mfa app',
+      authMethod: 'none',
+      grantTypes: ['authorization_code'],
+      scopes: ['openid', 'read'],
+      resources: [API],
+      redirectUris: ['http://[::1]:9/cb'],
+    });
+    const config = await discover(client.clientId);
+    const request = await authorizationRequest(config, 'http://[::1]:9/cb', 'openid read');
+    const login = await scriptedLogin({ authorizationUrl: request.url.href, username: 'bob', password: PASSWORD, totpSecret: secret });
+    expect(login.pages).toEqual(expect.arrayContaining(['login', 'totp']));
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(login.redirect), {
+      pkceCodeVerifier: request.verifier,
+      expectedState: request.state,
+      expectedNonce: request.nonce,
+      idTokenExpected: true,
+    });
+    expect(tokens.claims()).toMatchObject({ sub: bob.id, amr: expect.arrayContaining(['pwd', 'otp']) });
   });
 });
 
