@@ -35,7 +35,9 @@ export function parseStreamInput(body: unknown): StreamInput {
   return result.data;
 }
 
-/** A push endpoint is where we POST SETs with the receiver's secret header: http(s) only, no credentials in the URL. */
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** A push endpoint is where we POST SETs with the receiver's secret header: https (http on loopback), no credentials in the URL. */
 export function checkPushEndpoint(value: string | undefined): string {
   if (value === undefined) throw invalidRequest('delivery.endpoint_url is required for push delivery (RFC 8935)');
   let url: URL;
@@ -45,6 +47,8 @@ export function checkPushEndpoint(value: string | undefined): string {
     throw invalidRequest('delivery.endpoint_url must be an absolute URL');
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalidRequest('delivery.endpoint_url must be an http(s) URL');
+  // SETs and the receiver's secret header travel to it: plain http only to this machine (development).
+  if (url.protocol === 'http:' && !LOOPBACK.has(url.hostname)) throw invalidRequest('delivery.endpoint_url must use https (http only for localhost)');
   if (url.username !== '' || url.password !== '' || url.hash !== '') throw invalidRequest('delivery.endpoint_url must not carry credentials or a fragment');
   return url.href;
 }

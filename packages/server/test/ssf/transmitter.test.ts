@@ -110,6 +110,7 @@ describe('SSF transmitter: metadata and stream management (OpenID SSF 1.0 ยง7, ย
     const bad: unknown[] = [
       { delivery: { method: PUSH } },
       { delivery: { method: PUSH, endpoint_url: 'ftp://x.example' } },
+      { delivery: { method: PUSH, endpoint_url: 'http://guard.example.com/ssf' } },
       { delivery: { method: PUSH, endpoint_url: 'https://user:pw@x.example/' } },
       { delivery: { method: 'urn:example:carrier-pigeon' } },
       { events_requested: 'all' },
