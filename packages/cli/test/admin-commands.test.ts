@@ -48,14 +48,15 @@ describe('tessera clients / resources / keys on a data directory', { timeout: 90
   });
 
   it('keys rotate --immediate retires the current key; keys list --json shows states but no key material', async () => {
-    const first = JSON.parse((await run('keys', 'rotate', '--json')).stdout) as { kid: string; state: string }[];
+    const first = JSON.parse((await run('keys', 'rotate', '--json')).stdout) as { kid: string; state: string; alg: string }[];
     const current = first.find((k) => k.state === 'current')!;
     expect(current).toBeDefined();
     const rotated = await run('keys', 'rotate', '--immediate', '--json');
     expect(rotated.code, rotated.stderr).toBe(0);
     const keys = JSON.parse(rotated.stdout) as Record<string, unknown>[];
     expect(keys.find((k) => k.kid === current.kid)).toMatchObject({ state: 'retired', remove_after: expect.any(String) });
-    expect(keys.filter((k) => k.state === 'current')).toHaveLength(1);
+    // One current key per algorithm (access tokens, and each ID-token algorithm).
+    expect(keys.filter((k) => k.state === 'current' && k.alg === current.alg)).toHaveLength(1);
     const listed = await run('keys', 'list', '--json');
     expect(JSON.parse(listed.stdout)).toEqual(keys);
     expect(listed.stdout).not.toMatch(/private|encrypted|"d"/i);
