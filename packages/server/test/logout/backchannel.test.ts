@@ -159,6 +159,29 @@ describe('OpenID Connect Back-Channel Logout 1.0', () => {
     expect(first!.jti).not.toBe(second!.jti);
   });
 
+  it('§2.4: the logout token is signed like the client’s ID tokens (id_token_signed_response_alg ES256)', async () => {
+    handler = ok;
+    const { bus, logout } = start();
+    const a = await clientWith({ backchannel_logout_uri: `${receiverUrl}/es`, id_token_signed_response_alg: 'ES256' });
+    const userId = await userWithGrants([a]);
+    await bus.emit('session.revoked', { sid: 's1', userId, at: new Date(), reason: 'logout' });
+    await logout.idle();
+    expect(decodeProtectedHeader(received[0]!.token)).toMatchObject({ alg: 'ES256', typ: 'logout+jwt' });
+    const jwks = createRemoteJWKSet(new URL(`${issuer}/jwks.json`));
+    await expect(jwtVerify(received[0]!.token, jwks, { issuer, audience: a, typ: 'logout+jwt', algorithms: ['ES256'] })).resolves.toBeDefined();
+  });
+
+  it('§2.3: a client whose grant of the user was revoked is not told', async () => {
+    handler = ok;
+    const { bus, logout } = start();
+    const a = await clientWith({ backchannel_logout_uri: `${receiverUrl}/revoked` });
+    const userId = await userWithGrants([a]);
+    for (const grant of await storage.grants.listByUser(userId)) await storage.grants.revoke(grant.id, new Date());
+    await bus.emit('session.revoked', { sid: 's1', userId, at: new Date(), reason: 'logout' });
+    await logout.idle();
+    expect(received).toEqual([]);
+  });
+
   it('RFC 8725 §3.12: a logout token is not accepted where an ID token (typ JWT) is expected', async () => {
     handler = ok;
     const { bus, logout } = start();
