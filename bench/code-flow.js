@@ -202,7 +202,8 @@ let server;
 try {
   server = await startServer({
     name: 'tessera', command: process.execPath, env, cpu: SERVER_CPU,
-    args: [CLI, 'start', '--dev', '--port', String(port), '--host', '127.0.0.1', '--issuer', base],
+    // TESSERA_BENCH_NODE_ARGS: extra node flags for the server only (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p").
+    args: [...(process.env.TESSERA_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), CLI, 'start', '--dev', '--port', String(port), '--host', '127.0.0.1', '--issuer', base],
     readyUrl: `${base}/.well-known/oauth-authorization-server`,
   });
   cli(['resources', 'create', '--id', RESOURCE, '--format', 'jwt', '--scopes', 'read', '--ttl', '10m'], env);
