@@ -53,9 +53,9 @@ describe('tessera users', { timeout: 60_000 }, () => {
   it('create --password-file reads the password from a file', async () => {
     const file = join(data, 'pw.txt');
     writeFileSync(file, 'file based password\r\n', { mode: 0o600 });
-    const r = await run(data, ['users', 'create', '--username', 'bob', '--password-file', file, '--json']);
+    const r = await run(data, ['users', 'create', '--username', 'bob', '--email', 'bob@example.com', '--email-verified', '--password-file', file, '--json']);
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout).username).toBe('bob');
+    expect(JSON.parse(r.stdout)).toMatchObject({ username: 'bob', email: 'bob@example.com', email_verified: true });
   });
 
   it('refuses a password given as a flag value (exit 2), and says why', async () => {
@@ -69,6 +69,7 @@ describe('tessera users', { timeout: 60_000 }, () => {
     ['no password source', ['users', 'create', '--username', 'dan'], /missing password/],
     ['both password sources', ['users', 'create', '--username', 'dan', '--password-stdin', '--password-file', '/x'], /not both/],
     ['no username', ['users', 'create', '--password-stdin'], /missing required flag --username/],
+    ['--email-verified without --email', ['users', 'create', '--username', 'dan', '--email-verified', '--password-stdin'], /--email-verified needs --email/],
     ['an unknown sub-command', ['users', 'frob'], /unknown users command "frob"/],
     ['show without a user', ['users', 'show'], /missing argument/],
     ['a bad --limit', ['users', 'list', '--limit', 'ten'], /--limit must be a number/],

@@ -9,7 +9,7 @@ import { loadMasterKey } from '../master-key.js';
 import { startSettings, storeSettings } from '../settings.js';
 import { withStore } from '../storage.js';
 
-export const USERS_USAGE = `usage: tessera users create --username NAME [--email E] [--groups a,b]
+export const USERS_USAGE = `usage: tessera users create --username NAME [--email E [--email-verified]] [--groups a,b]
                             (--password-stdin | --password-file FILE) [--json]
        tessera users list [--limit N] [--after USERNAME] [--json]
        tessera users show|enable USER [--json]
@@ -120,13 +120,14 @@ export async function usersCommand(argv: string[], io: Io): Promise<number> {
 }
 
 async function create(argv: string[], io: Io): Promise<number> {
-  const { values } = parse(argv, { ...STORAGE_FLAGS, ...JSON_FLAG, ...PASSWORD_FLAGS, username: { type: 'string' }, email: { type: 'string' }, groups: { type: 'string', multiple: true } }, USERS_USAGE);
+  const { values } = parse(argv, { ...STORAGE_FLAGS, ...JSON_FLAG, ...PASSWORD_FLAGS, username: { type: 'string' }, email: { type: 'string' }, 'email-verified': { type: 'boolean' }, groups: { type: 'string', multiple: true } }, USERS_USAGE);
   if (values.help) return io.out(USERS_USAGE), 0;
   const username = str(values, 'username', USERS_USAGE, true);
   const email = str(values, 'email', USERS_USAGE);
+  if (values['email-verified'] === true && email === undefined) throw new UsageError('--email-verified needs --email', USERS_USAGE);
   const password = await readPassword(values, io);
   const user = await withStore(storeSettings(values, io.env, io.cwd), async (s) =>
-    (await openUsers(s)).create({ username, password, ...(email !== undefined && { email }), groups: words(values, 'groups') }),
+    (await openUsers(s)).create({ username, password, ...(email !== undefined && { email, emailVerified: values['email-verified'] === true }), groups: words(values, 'groups') }),
   );
   printUser(io, user, values.json === true);
   return 0;
