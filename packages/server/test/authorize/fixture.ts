@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import { createMemoryStorage, type ClientRecord, type Storage } from '@tessera/store';
+import pg from 'pg';
+import { createMemoryStorage, openStorage, type ClientRecord, type Storage } from '@tessera/store';
 import { createTessera, type Tessera, type TesseraConfigInput } from '../../src/index.js';
 import { frozenClock, JWT_API, logCapture, T0 } from '../helpers.js';
 import { totpCode } from './scripted-login.js';
@@ -69,11 +70,29 @@ export function clientRecord(overrides: Partial<ClientRecord> = {}): ClientRecor
   };
 }
 
-/** A listening server (memory storage, frozen clock) with a public web client and two users. */
-export async function authorizeFixture(config: Partial<TesseraConfigInput> = {}): Promise<AuthorizeFixture> {
+/** Which storage a fixture runs on: memory (default), SQLite in memory, or PostgreSQL in a fresh schema. */
+export type FixtureStore = 'memory' | 'sqlite' | { postgres: string };
+
+async function openFixtureStorage(store: FixtureStore, now: () => number): Promise<{ storage: Storage; drop(): Promise<void> }> {
+  if (store === 'memory') return { storage: createMemoryStorage({ now }), drop: async () => undefined };
+  if (store === 'sqlite') return { storage: await openStorage({ kind: 'sqlite', filename: ':memory:' }), drop: async () => undefined };
+  const schema = `tessera_h1_${randomBytes(6).toString('hex')}`;
+  return {
+    storage: await openStorage({ kind: 'postgres', url: store.postgres, schema }),
+    async drop() {
+      const client = new pg.Client({ connectionString: store.postgres });
+      await client.connect();
+      await client.query(`drop schema if exists "${schema}" cascade`);
+      await client.end();
+    },
+  };
+}
+
+/** A listening server (memory storage unless told, frozen clock) with a public web client and two users. */
+export async function authorizeFixture(config: Partial<TesseraConfigInput> = {}, store: FixtureStore = 'memory'): Promise<AuthorizeFixture> {
   const clock = frozenClock();
   const logs = logCapture();
-  const storage = createMemoryStorage({ now: clock.now });
+  const { storage, drop } = await openFixtureStorage(store, clock.now);
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const tessera = await createTessera({
@@ -127,6 +146,7 @@ export async function authorizeFixture(config: Partial<TesseraConfigInput> = {})
     async close() {
       await tessera.close();
       await storage.close();
+      await drop();
     },
   };
 }
