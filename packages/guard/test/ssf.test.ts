@@ -98,6 +98,14 @@ describe('SSF push receiver (RFC 8935) feeding the deny list', () => {
     });
   }
 
+  it('a pushed SET that cannot be checked because the transmitter JWKS is unreachable gets 503, so it is pushed again', async () => {
+    const as = new FakeAs([key]);
+    as.down = true;
+    const guard = createGuard({ issuer: ISSUER, audience: AUDIENCE, fetch: as.fetch, now: () => NOW });
+    const response = await guard.ssf.handlePush(await set(notCompliant()), SET_TYPE);
+    expect([response.status, response.body?.err]).toEqual([503, 'invalid_key']);
+  });
+
   it('RFC 8417 §2.2: a replayed SET (same jti) is accepted idempotently and not applied again', async () => {
     const events: string[] = [];
     const guard = guardWith({}, events);

@@ -32,9 +32,12 @@ export interface SsfReceiverOptions {
   dedupeSize?: number;
 }
 
-/** The answer to a pushed SET (RFC 8935 §2.2, §2.3): 202, or 400 with `{err, description}`. */
+/**
+ * The answer to a pushed SET (RFC 8935 §2.2, §2.3): 202, 400 with `{err, description}`, or 503 when the
+ * SET could not be checked for now (the transmitter's keys are unreachable) so that it is pushed again.
+ */
 export interface SsfPushResponse {
-  status: 202 | 400;
+  status: 202 | 400 | 503;
   headers: Record<string, string>;
   body?: { err: string; description: string };
 }
@@ -149,6 +152,7 @@ export class SsfReceiver {
     const type = (contentType ?? '').split(';', 1)[0]!.trim().toLowerCase();
     const refuse = (error: SetError): SsfPushResponse => {
       this.deps.log('ssf_refused', { err: error.err, reason: error.reason });
+      if (error.retryable && error.reason !== 'unknown_kid') return { status: 503, headers: { 'content-type': 'application/json', 'retry-after': '5' }, body: error.toJSON() };
       return { status: 400, headers: { 'content-type': 'application/json' }, body: error.toJSON() };
     };
     if (type !== SET_MEDIA_TYPE) return refuse(new SetError('invalid_request', `Content-Type must be ${SET_MEDIA_TYPE}`));
@@ -178,8 +182,16 @@ export class SsfReceiver {
     const abort = new AbortController();
     let ack: string[] = [];
     let setErrs: Record<string, { err: string; description: string }> = {};
+    const pause = () => new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, retryMs);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
     const loop = async () => {
       while (!stopped) {
+        let retryLater = false;
         try {
           const token = await getAccessToken();
           const body = JSON.stringify({ maxEvents: options.maxEvents ?? 100, returnImmediately: false, ack, setErrs });
@@ -200,21 +212,18 @@ export class SsfReceiver {
             } catch (error) {
               if (!(error instanceof SetError)) throw error;
               this.deps.log('ssf_refused', { jti, err: error.err, reason: error.reason });
-              // A key we could not fetch may come back: leave the SET pending rather than reject it.
-              if (!error.retryable) setErrs[jti] = error.toJSON();
+              // A key we could not fetch may come back: leave the SET pending rather than reject it, and
+              // wait before the next poll, which would hand it back at once.
+              if (error.retryable) retryLater = true;
+              else setErrs[jti] = error.toJSON();
             }
           }
         } catch (error) {
           if (stopped) break;
           this.deps.log('ssf_poll_failed', { message: (error as Error).message });
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, retryMs);
-            wake = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          });
+          retryLater = true;
         }
+        if (retryLater && !stopped) await pause();
       }
     };
     const running = loop();
