@@ -67,8 +67,8 @@ export interface Tessera {
   readonly events: EventBus;
   /** Devices, posture and compliance (issue 5); `admin.devices` is the management view of it. */
   readonly devices: DeviceRegistry;
-  /** Issue 5: the access policy engine in force (`policy.reload(text)`), and the SSF transmitter (`null` when disabled). */
-  readonly deviceTrust: Pick<DeviceTrust, 'policy' | 'ssf'>;
+  /** Issue 5: the access policy engine in force (`policy.reload(text)`), the SSF transmitter (`null` when disabled), the decision log. */
+  readonly deviceTrust: Pick<DeviceTrust, 'policy' | 'ssf' | 'decisions'>;
   /** The validated configuration, without the master key (it stays inside the key manager). */
   readonly config: PublicConfig;
   /** Start listening on `config.server.host:port`; resolves to the base URL actually bound. */
@@ -241,7 +241,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
       admin,
       events,
       devices,
-      deviceTrust: { policy: deviceTrust.policy, ssf: deviceTrust.ssf },
+      deviceTrust: { policy: deviceTrust.policy, ssf: deviceTrust.ssf, decisions: deviceTrust.decisions },
       config: { ...config, keys: publicKeys },
       async listen() {
         await app.listen({ host: config.server.host, port: config.server.port });

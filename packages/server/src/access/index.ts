@@ -3,3 +3,4 @@ export { AccessDeniedError } from './denied.js';
 export { policySchema, type PolicyConfig } from './config.js';
 export { createPolicyEngine, policyText } from './engine.js';
 export { postureOf } from './posture.js';
+export { createDecisionAdmin, type DecisionAdmin } from './admin.js';

@@ -3,6 +3,7 @@ import type { PolicyEngine } from '@tessera/policy';
 import type { Storage } from '@tessera/store';
 import type { SigningAlg } from '@tessera/token';
 import type { Logger } from 'pino';
+import { createDecisionAdmin, type DecisionAdmin } from '../access/admin.js';
 import { createPolicyAccessCheck } from '../access/check.js';
 import type { PolicyConfig } from '../access/config.js';
 import { createPolicyEngine } from '../access/engine.js';
@@ -23,6 +24,8 @@ export interface DeviceTrust {
   readonly policy: PolicyEngine;
   /** The SSF transmitter, `null` when `ssf.enabled` is false. */
   readonly ssf: Ssf | null;
+  /** The decision log, newest first (issue 5 §7). */
+  readonly decisions: DecisionAdmin;
   stop(): void;
 }
 
@@ -87,6 +90,7 @@ export async function installDeviceTrust(deps: {
     checkAccess,
     policy: engine,
     ssf,
+    decisions: createDecisionAdmin(storage),
     stop() {
       clearInterval(prune);
       stopCae();
