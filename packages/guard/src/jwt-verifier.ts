@@ -66,7 +66,7 @@ export class JwtVerifier {
     }
     // RFC 9449 §7.1 (C-64): the sender constraint (cnf.jkt vs the request's scheme and proof) is checked
     // by the guard on every request, cached result or not.
-    const result = toResult('jwt', claims);
+    const result = toResult('jwt', claims, this.options.denyList.deviceIdClaim);
     if (this.cache !== undefined) {
       const until = Math.min(nowMs + this.options.jwtCache!.maxAgeMs, result.expiresAt! * 1000);
       this.cache.set(cacheKey, { result, generation: this.keys.generation }, until);
