@@ -35,6 +35,8 @@ export interface BackchannelLogoutDeps {
   attempts?: number;
   /** Wait before the first retry, doubling after each; default 1 s. */
   backoffMs?: number;
+  /** Logout POSTs in flight at once, across all clients (a mass disable must not open thousands of sockets); default 16. */
+  maxConcurrent?: number;
   /** Told the outcome of every logout token (after its last attempt), e.g. for metrics or a CLI summary. */
   onResult?: (result: DeliveryResult) => void;
 }
@@ -84,6 +86,22 @@ export function startBackchannelLogout(deps: BackchannelLogoutDeps): Backchannel
   const { log } = deps;
   const shutdown = new AbortController();
   const pending = new Set<Promise<void>>();
+  const maxConcurrent = deps.maxConcurrent ?? 16;
+  let active = 0;
+  const waiting: (() => void)[] = [];
+
+  /** Run `fn` holding one of `maxConcurrent` slots; a finished holder hands its slot straight to the next waiter. */
+  async function limited<T>(fn: () => Promise<T>): Promise<T> {
+    if (active < maxConcurrent) active++;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      return await fn();
+    } finally {
+      const next = waiting.shift();
+      if (next === undefined) active--;
+      else next();
+    }
+  }
 
   function track(work: Promise<void>): void {
     const p = work.catch((error: unknown) => log.error({ err: error }, 'back-channel logout failed unexpectedly')).finally(() => pending.delete(p));
@@ -120,15 +138,19 @@ export function startBackchannelLogout(deps: BackchannelLogoutDeps): Backchannel
       let outcome: string;
       let retry: boolean;
       try {
-        const response = await send(uri, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({ logout_token: token }).toString(),
-          // A logout URI that redirects is misconfigured; following it could post the token elsewhere.
-          redirect: 'manual',
-          signal: AbortSignal.any([shutdown.signal, AbortSignal.timeout(timeoutMs)]),
+        const response = await limited(async () => {
+          const answer = await send(uri, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: new URLSearchParams({ logout_token: token }).toString(),
+            // A logout URI that redirects is misconfigured; following it could post the token elsewhere.
+            redirect: 'manual',
+            // Started once a slot is free, so waiting for one never counts against the timeout.
+            signal: AbortSignal.any([shutdown.signal, AbortSignal.timeout(timeoutMs)]),
+          });
+          await answer.body?.cancel().catch(() => undefined);
+          return answer;
         });
-        await response.body?.cancel().catch(() => undefined);
         // §2.8: 200 on success; some frameworks answer 204, which the spec says to accept.
         if (response.status >= 200 && response.status < 300) {
           log.info({ ...context, status: response.status, attempt }, 'back-channel logout delivered');

@@ -71,7 +71,7 @@ afterEach(() => {
 });
 
 /** A back-channel logout on its own event bus, with the server's keys and storage (the issuer is whatever the JWKS is served under). */
-function start(options: { attempts?: number; timeoutMs?: number; backoffMs?: number } = {}) {
+function start(options: { attempts?: number; timeoutMs?: number; backoffMs?: number; maxConcurrent?: number } = {}) {
   const logs = logCapture();
   const results: DeliveryResult[] = [];
   const bus = createEventBus(() => undefined);
@@ -245,6 +245,27 @@ describe('back-channel logout delivery', () => {
     release!();
     await logout.idle();
     expect(running!.logs.text()).toContain('back-channel logout delivered');
+  });
+
+  it('keeps at most maxConcurrent logout POSTs in flight, and still delivers them all', async () => {
+    let inFlight = 0;
+    let most = 0;
+    handler = (_req, res) => {
+      most = Math.max(most, ++inFlight);
+      // Hold each request a little, so that without a limit all four would overlap.
+      setTimeout(() => {
+        inFlight--;
+        res.writeHead(200).end();
+      }, 30);
+    };
+    const { bus, logout, results } = start({ maxConcurrent: 2 });
+    const clients = await Promise.all([1, 2, 3, 4].map((i) => clientWith({ backchannel_logout_uri: `${receiverUrl}/many${i}` })));
+    const userId = await userWithGrants(clients);
+    await bus.emit('session.revoked', { sid: 's', userId, at: new Date(), reason: 'logout' });
+    await logout.idle();
+    expect(received).toHaveLength(4);
+    expect(results.every((r) => r.delivered)).toBe(true);
+    expect(most).toBe(2);
   });
 
   it('retries 5xx answers with backoff and a fresh token each time, then logs the delivery', async () => {
