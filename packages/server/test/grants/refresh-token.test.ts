@@ -135,6 +135,18 @@ describe.each(STORES)('refresh_token grant on %s (RFC 6749 §6, RFC 9700 §4.14.
     expect(full.scope).toBe('openid profile read');
   });
 
+  it('RFC 8707 §2: a refresh may pick one of the granted resources; another one is invalid_target', async () => {
+    const { code, verifier } = await f.code({ resource: [JWT_API, OPAQUE_API] });
+    const first = (await f.exchange(code, verifier)).json();
+    expect(claimsOf(first.access_token).aud).toBe(JWT_API);
+    const opaque = await f.refresh(first.refresh_token, { resource: OPAQUE_API });
+    expect(opaque.statusCode, opaque.body).toBe(200);
+    expect(opaque.json().access_token).toMatch(/^tat_/);
+    expect(await f.introspect(opaque.json().access_token)).toMatchObject({ active: true, aud: OPAQUE_API });
+    const onlyJwt = await family();
+    expect(error(await f.refresh(onlyJwt.refresh_token, { resource: OPAQUE_API }))).toEqual({ status: 400, error: 'invalid_target' });
+  });
+
   it('RFC 6749 §6: a refresh token issued to another client is invalid_grant and stays usable by its client', async () => {
     const first = await family();
     expect(error(await f.refresh(first.refresh_token, {}, f.other.auth))).toEqual({ status: 400, error: 'invalid_grant' });

@@ -1,5 +1,7 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ISSUER, OPAQUE_API } from '../helpers.js';
+import { createDpopProof, dpopKeyThumbprint } from '@tessera/token';
+import { FORM, form, ISSUER, OPAQUE_API } from '../helpers.js';
 import { userSetup, type UserFixture } from '../grants/fixture.js';
 
 describe('userinfo (OpenID Connect Core §5.3, RFC 6750)', () => {
@@ -78,6 +80,32 @@ describe('userinfo (OpenID Connect Core §5.3, RFC 6750)', () => {
     const res = await userinfo('Basic dXNlcjpwYXNz');
     expect(res.statusCode).toBe(400);
     expect(res.json().error).toBe('invalid_request');
+  });
+
+  it('RFC 9449 §7: a DPoP-bound token needs the DPoP scheme and a proof of its key; as Bearer it is invalid_token', async () => {
+    const key = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const iat = () => Math.floor(f.clock.now() / 1000);
+    const { code, verifier } = await f.code({ scope: ['openid', 'profile'], dpopJkt: dpopKeyThumbprint(key.publicKey) });
+    const issued = await f.tessera.app.inject({
+      method: 'POST',
+      url: '/token',
+      headers: { 'content-type': FORM, authorization: f.web.auth, dpop: createDpopProof(key.privateKey, { htm: 'POST', htu: `${ISSUER}/token`, iat: iat() }) },
+      payload: form({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: 'https://app.example.com/cb' }),
+    });
+    expect(issued.statusCode, issued.body).toBe(200);
+    const token = issued.json().access_token as string;
+
+    const asBearer = await userinfo(`Bearer ${token}`);
+    expect(asBearer.statusCode).toBe(401);
+    expect(asBearer.json().error).toBe('invalid_token');
+    const noProof = await userinfo(`DPoP ${token}`);
+    expect(noProof.statusCode).toBe(401);
+    expect(noProof.json().error).toBe('invalid_dpop_proof');
+
+    const proof = createDpopProof(key.privateKey, { htm: 'GET', htu: `${ISSUER}/userinfo`, iat: iat(), accessToken: token });
+    const ok = await f.tessera.app.inject({ method: 'GET', url: '/userinfo', headers: { authorization: `DPoP ${token}`, dpop: proof } });
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(ok.json()).toMatchObject({ sub: f.userId, preferred_username: 'alice' });
   });
 
   it('a disabled user’s token is invalid_token', async () => {
