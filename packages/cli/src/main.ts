@@ -1,5 +1,6 @@
 import { CliError, UsageError } from './args.js';
 import { clientsCommand, CLIENTS_USAGE } from './commands/clients.js';
+import { devicesCommand, DEVICES_USAGE } from './commands/devices.js';
 import { keysCommand, KEYS_USAGE } from './commands/keys.js';
 import { resourcesCommand, RESOURCES_USAGE } from './commands/resources.js';
 import { startCommand, START_USAGE } from './commands/start.js';
@@ -14,6 +15,7 @@ export const USAGE = `usage: tessera <command> [options]      (tessera <command>
   clients create|list|delete   OAuth clients (create prints the secret once)
   resources create|list        APIs that tokens are issued for (jwt or opaque tokens)
   users create|list|show|…     people who sign in (disable, enable, set-password, totp enrol)
+  devices enrol|list|show|…    devices, their keys, posture, compliance and history
   keys list|rotate             signing keys
   token decode <token>         show a token's contents, UNVERIFIED
 
@@ -26,6 +28,7 @@ const commands: Record<string, { run: (argv: string[], io: Io) => Promise<number
   keys: { run: keysCommand, usage: KEYS_USAGE },
   token: { run: tokenCommand, usage: TOKEN_USAGE },
   users: { run: usersCommand, usage: USERS_USAGE },
+  devices: { run: devicesCommand, usage: DEVICES_USAGE },
 };
 
 /** Run the CLI; resolves to the process exit code. Never throws. */

@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ServerEvents } from '../../src/events/bus.js';
 import { rejection } from '../helpers.js';
@@ -18,14 +18,15 @@ afterAll(async () => {
   await f.close();
 });
 
-const jwk = (type: 'ec' | 'rsa' | 'ed25519' | 'x25519', options: Record<string, unknown> = {}) =>
-  generateKeyPairSync(type as 'ec', options as never).publicKey.export({ format: 'jwk' }) as Record<string, unknown>;
+const generate = generateKeyPairSync as unknown as (type: string, options: object) => { publicKey: KeyObject };
+const jwk = (type: 'ec' | 'rsa' | 'ed25519' | 'x25519', options: Record<string, unknown> = {}): Record<string, string> =>
+  generate(type, options).publicKey.export({ format: 'jwk' }) as Record<string, string>;
 const enrol = (keys: unknown[], extra: Record<string, unknown> = {}) =>
   f.tessera.admin.devices.enrol({ platform: 'android', osVersion: '14', uem: 'hexnode', displayName: 'Pixel', keys, ...extra });
 
 describe('device enrolment', () => {
   it('accepts EC P-256, Ed25519 and RSA-2048 public keys, storing only their key-defining members and RFC 7638 thumbprints', async () => {
-    const ec = { ...jwk('ec', { namedCurve: 'P-256' }), kid: 'x', use: 'sig' };
+    const ec: Record<string, string> = { ...jwk('ec', { namedCurve: 'P-256' }), kid: 'x', use: 'sig' };
     const device = await enrol([ec, jwk('ed25519'), jwk('rsa', { modulusLength: 2048 })]);
     expect(device.keys).toHaveLength(3);
     expect(Object.keys(device.keys[0]!.jwk).sort()).toEqual(['crv', 'kty', 'x', 'y']);
