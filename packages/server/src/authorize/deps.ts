@@ -29,7 +29,7 @@ export const INTERACTION_PATHS = Object.freeze({
 export const COOKIES = Object.freeze({ session: 'tessera_session', interaction: 'tessera_interaction' });
 
 /** The storage slices the user-facing half reads and writes. */
-export type InteractionStorage = Pick<Storage, 'users' | 'sessions' | 'grants' | 'authorizationCodes' | 'deviceCodes' | 'tokens' | 'loginThrottle'>;
+export type InteractionStorage = Pick<Storage, 'users' | 'sessions' | 'grants' | 'authorizationCodes' | 'deviceCodes' | 'tokens' | 'loginThrottle' | 'devices'>;
 
 /** Everything the authorization endpoint and the pages need, passed explicitly (STYLE V3). */
 export interface InteractionDeps {

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DeviceCodeRecord } from '@tessera/store';
-import { OAuthError } from '../errors.js';
-import { deviceCodePage, deviceConfirmPage, deviceDonePage, errorPage, type InteractionError } from '../interaction/pages/index.js';
+import { deviceCodePage, deviceConfirmPage, deviceDonePage, type InteractionError } from '../interaction/pages/index.js';
 import { userCodeFailed, userCodeWait } from '../interaction/user-code-throttle.js';
 import { INTERACTION_PATHS, type InteractionDeps } from './deps.js';
 import { proceed } from './flow.js';
@@ -107,22 +106,8 @@ export function registerDevicePages(scope: FastifyInstance, deps: InteractionDep
       return sendPage(reply, deviceDonePage({ approved: false, clientName: clientDisplayName(client) }));
     }
     if (decision !== 'approve') return entryPage(reply, session, { userCode: record.userCode });
-    try {
-      await deps.checkAccess({
-        action: 'authorize',
-        grantType: 'urn:ietf:params:oauth:grant-type:device_code',
-        client,
-        userId: session.user.id,
-        audience: record.resource.length > 0 ? record.resource : client.resources.slice(0, 1),
-        scope: record.scope,
-        acr: session.record.acr,
-        binding: null,
-      });
-    } catch (error) {
-      if (!(error instanceof OAuthError)) throw error;
-      await deps.storage.deviceCodes.deny(record.userCode, session.user.id, now);
-      return sendPage(reply, errorPage({ status: 403, error: error.code, description: `Access was not allowed: ${error.description}` }));
-    }
+    // No access check here: the device proves its DPoP key (and so which registered device it is) only
+    // at /token, where the device_code grant asks the policy with that binding before issuing anything.
     const grantId = randomUUID();
     await deps.storage.grants.create({
       v: 1, id: grantId, userId: session.user.id, clientId: client.clientId, scope: [...record.scope], resources: [...record.resource],

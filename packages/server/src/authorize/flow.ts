@@ -109,6 +109,10 @@ export async function proceed(deps: InteractionDeps, state: InteractionState, se
 }
 
 async function finish(deps: InteractionDeps, request: AuthorizationRequest, client: ClientRecord, session: ActiveSession): Promise<FlowResult> {
+  // With `dpop_jkt` the tokens will be bound to that key, and so to the device holding it: the policy
+  // sees that device now. It is only a claim here; /token requires a proof of the same key
+  // (RFC 9449 §10) and asks the policy again, so naming someone else's key gains nothing.
+  const deviceId = request.dpopJkt === undefined ? null : ((await deps.storage.devices.findByKeyThumbprint(request.dpopJkt))?.id ?? null);
   try {
     await deps.checkAccess({
       action: 'authorize',
@@ -118,7 +122,7 @@ async function finish(deps: InteractionDeps, request: AuthorizationRequest, clie
       audience: request.resources.length > 0 ? request.resources : client.resources.slice(0, 1),
       scope: request.scope,
       acr: session.record.acr,
-      binding: null,
+      binding: request.dpopJkt === undefined ? null : { jkt: request.dpopJkt, deviceId },
     });
   } catch (error) {
     if (!(error instanceof OAuthError)) throw error;

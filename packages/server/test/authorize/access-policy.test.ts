@@ -41,6 +41,18 @@ describe('access policy at the authorization endpoint', () => {
     expect(back.searchParams.has('code')).toBe(false);
   });
 
+  it('RFC 9449 §10: with dpop_jkt naming a registered device key, the policy sees that device (and /token re-checks with a proof)', async () => {
+    const at = new Date(f.clock.now());
+    const jkt = 'K'.repeat(43);
+    await f.storage.devices.create({
+      v: 1, id: 'dev-1', userId: f.alice.id, platform: 'macos', osVersion: '15.1', uem: 'test', displayName: 'Laptop',
+      keys: [{ jkt, jwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y' }, addedAt: at }], posture: null, compliance: null, createdAt: at, updatedAt: at,
+    });
+    const bound = await scriptedLogin({ authorizationUrl: f.authorizeUrl({ dpop_jkt: jkt }), username: 'alice', password: PASSWORD, now: f.clock.now });
+    expect(new URL(bound.redirect).searchParams.get('code')).toMatch(/^tac_/);
+    await expect(scriptedLogin({ authorizationUrl: f.authorizeUrl({ dpop_jkt: 'U'.repeat(43) }), username: 'alice', password: PASSWORD, now: f.clock.now })).rejects.toMatchObject({ status: 403 });
+  });
+
   it('with response_mode=form_post the access_denied response goes to the client at once', async () => {
     const result = await scriptedLogin({ authorizationUrl: f.authorizeUrl({ response_mode: 'form_post' }), username: 'alice', password: PASSWORD, now: f.clock.now });
     expect(result.formPost).toMatchObject({ error: 'access_denied', state: 'st-123', iss: f.base });
