@@ -1,15 +1,15 @@
 // `npm run bench`: start each server as its own process pinned to core 0, drive it from this process
 // pinned to core 1, and print req/s, p50/p99 and peak RSS with ratios against the floor and the peer.
 //
-//   node bench/run.js [--duration 10] [--warmup 2] [--warmup-requests 5000] [--connections 32] [--rounds 1] [--only tessera] [--no-write] [--skip-guard] [--skip-code-flow] [--skip-device-latency]
+//   node bench/run.js [--duration 5] [--warmup 2] [--warmup-requests 5000] [--connections 32] [--rounds 5] [--only tessera] [--no-write] [--skip-guard] [--skip-code-flow] [--skip-device-latency]
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { hasTaskset, pinned } from './lib/process.js';
-import { machineInfo, printTable, ratios } from './lib/report.js';
-import { combineRounds, runTarget } from './lib/runner.js';
+import { machineInfo, printTable, ratios, roundRatios } from './lib/report.js';
+import { combineRounds, runInterleaved } from './lib/runner.js';
 import { goals, scenarios } from './scenarios.js';
 import { SERVER_CPU, targets } from './targets.js';
 
@@ -19,11 +19,11 @@ let args;
 try {
   ({ values: args } = parseArgs({
     options: {
-      duration: { type: 'string', default: '10' },
+      duration: { type: 'string', default: '5' },
       warmup: { type: 'string', default: '2' },
       'warmup-requests': { type: 'string', default: '5000' },
       connections: { type: 'string', default: '32' },
-      rounds: { type: 'string', default: '1' },
+      rounds: { type: 'string', default: '5' },
       only: { type: 'string', multiple: true },
       'no-write': { type: 'boolean', default: false },
       'skip-guard': { type: 'boolean', default: false },
@@ -72,21 +72,13 @@ const machine = machineInfo();
 console.log(`bench: ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, load ${machine.loadavg1mAtStart}`);
 console.log(`bench: ${settings.connections} connections, warm-up ≥ ${settings.warmup} s and ≥ ${settings.warmupRequests} requests, then ${settings.duration} s per scenario; servers on core ${SERVER_CPU}, load on core ${LOAD_CPU}`);
 
-// Rounds interleave the targets (floor, tessera, peer, floor, …) so that a change in machine load
-// during the run falls on all of them; each figure is the median over the rounds.
-const rounds = [];
-for (let round = 1; round <= settings.rounds; round++) {
-  if (settings.rounds > 1) console.log(`bench: round ${round} of ${settings.rounds}`);
-  const rows = [];
-  for (const target of targets) {
-    const mine = selected.filter((s) => s.target === target.name);
-    if (mine.length > 0) rows.push(...(await runTarget(target, mine, settings)));
-  }
-  rounds.push(rows);
-}
+// All targets run at once (idle ones cost nothing); each round measures every operation on each target
+// back to back, alternating which goes first, so a change in machine load falls on both sides of a
+// ratio. Each figure is the median over the rounds; each ratio the median of the per-round ratios.
+const rounds = await runInterleaved(targets, selected, settings);
 const results = combineRounds(rounds);
 
-const rows = ratios(results, goals);
+const rows = rounds.length > 1 ? roundRatios(rounds, goals) : ratios(results, goals);
 printTable(results, rows);
 
 // The guard (issue 4): in-process verification against raw node:crypto for each algorithm, and the

@@ -72,7 +72,8 @@ export const tessera = {
       proc = await startServer({
         name: 'tessera',
         command: process.execPath,
-        args: [CLI, 'start', '--dev', '--port', String(port), '--host', '127.0.0.1', '--issuer', url],
+        // TESSERA_BENCH_NODE_ARGS: extra node flags for the Tessera server only (e.g. "--perf-basic-prof").
+        args: [...(process.env.TESSERA_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), CLI, 'start', '--dev', '--port', String(port), '--host', '127.0.0.1', '--issuer', url],
         env,
         cpu: SERVER_CPU,
         readyUrl: `${url}/.well-known/oauth-authorization-server`,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ratios } from './report.js';
+import { ratios, roundRatios } from './report.js';
 import { combineRounds } from './runner.js';
 
 const row = (target: string, op: string, rps?: number, cpuUsPerReq?: number) => ({ name: `${target}: ${op}`, target, op, rps, cpuUsPerReq });
@@ -35,5 +35,25 @@ describe('bench rounds', () => {
     const failed = [{ name: 's', target: 'floor', op: 'hello', note: 'failed: probe answered 500' }];
     const [row] = combineRounds([ok, failed]);
     expect(row).toMatchObject({ rps: 10, cpuUsPerReq: 5, note: 'failed: probe answered 500' });
+  });
+});
+
+describe('bench per-round ratios', () => {
+  const round = (tRps: number, tCpu: number, pRps: number, pCpu: number) => [
+    { name: 't', target: 'tessera', op: 'issue-jwt', rps: tRps, cpuUsPerReq: tCpu },
+    { name: 'p', target: 'oidc-provider', op: 'issue-jwt', rps: pRps, cpuUsPerReq: pCpu },
+  ];
+
+  it('judges the goal on the median of per-round ratios, not on the ratio of medians', () => {
+    // Ratio of medians would be 6000/3000 = 2; the pairs measured together say 3.33, 3.33 and 1.
+    const [row] = roundRatios([round(10_000, 90, 3_000, 300), round(6_000, 100, 1_800, 310), round(3_000, 95, 3_000, 320)], { 'issue-jwt': 3 });
+    expect(row).toMatchObject({ op: 'issue-jwt', tesseraOverPeer: 3.33, tesseraOverPeerCpu: 3.33, goal: 3, goalMet: true, goalMetEveryRound: false });
+    expect(row.rounds.map((r: { tesseraOverPeer: number }) => r.tesseraOverPeer)).toEqual([3.33, 3.33, 1]);
+  });
+
+  it('does not call a goal met when the peer never ran', () => {
+    const rows = [[{ name: 't', target: 'tessera', op: 'issue-jwt', rps: 9_000, cpuUsPerReq: 100 }, { name: 'p', target: 'oidc-provider', op: 'issue-jwt', note: 'not run' }]];
+    const [row] = roundRatios([rows[0]!, rows[0]!], { 'issue-jwt': 3 });
+    expect(row).toMatchObject({ tesseraOverPeer: null, goalMet: null, goalMetEveryRound: null });
   });
 });

@@ -23,19 +23,25 @@ export async function runTarget(target, scenarios, settings, log = console.log) 
   return rows;
 }
 
-async function runScenario(s, handle, settings, log) {
+/** Build a scenario's request on a started target and send it once: it must be the operation it claims. */
+async function prepareChecked(s, handle) {
+  const req = await s.prepare(handle);
+  const probe = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body });
+  const text = await probe.text();
+  let body = {};
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: check() decides whether that is right
+  }
+  if (!req.check(probe.status, body)) throw new Error(`probe answered ${probe.status} ${text.slice(0, 200)}`);
+  return req;
+}
+
+async function runScenario(s, handle, settings, log, prepared) {
   const row = { name: s.name, target: s.target, op: s.op };
   try {
-    const req = await s.prepare(handle);
-    const probe = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body });
-    const text = await probe.text();
-    let body = {};
-    try {
-      body = JSON.parse(text);
-    } catch {
-      // not JSON: check() decides whether that is right
-    }
-    if (!req.check(probe.status, body)) throw new Error(`probe answered ${probe.status} ${text.slice(0, 200)}`);
+    const req = prepared ?? (await prepareChecked(s, handle));
     const m = await measure({ ...req, ...settings }, handle.proc.cpuSeconds);
     Object.assign(row, m);
     const notes = [];
@@ -48,6 +54,71 @@ async function runScenario(s, handle, settings, log) {
     log(`bench: ${s.name} ${row.note}`);
   }
   return row;
+}
+
+/**
+ * Every target started once and kept running; then `rounds` rounds in which each operation is measured
+ * on every target back to back (tessera then peer, the next round peer then tessera), so the pair of
+ * figures a ratio is made of comes from the same minute of a shared machine. Warm-up by requests only
+ * in the first round (the processes stay up and optimised); later rounds warm up by seconds only.
+ * Returns one array of rows per round, in scenario order (for {@link combineRounds} and per-round ratios).
+ */
+export async function runInterleaved(targets, scenarios, settings, log = console.log) {
+  const handles = new Map();
+  const rounds = [];
+  try {
+    for (const target of targets) {
+      if (!scenarios.some((s) => s.target === target.name)) continue;
+      try {
+        handles.set(target.name, await target.start());
+      } catch (err) {
+        handles.set(target.name, { failed: `not run: ${err.message.split('\n')[0]}` });
+        log(`bench: ${target.name} not run: ${err.message.split('\n')[0]}`);
+      }
+    }
+    const prepared = new Map();
+    for (const s of scenarios) {
+      const handle = handles.get(s.target);
+      if (handle.failed) continue;
+      try {
+        prepared.set(s, await prepareChecked(s, handle));
+      } catch (err) {
+        prepared.set(s, { failed: `failed: ${err.message.split('\n')[0]}` });
+        log(`bench: ${s.name} failed: ${err.message.split('\n')[0]}`);
+      }
+    }
+    const ops = [...new Set(scenarios.map((s) => s.op))];
+    const order = targets.map((t) => t.name);
+    for (let round = 1; round <= settings.rounds; round++) {
+      if (settings.rounds > 1) log(`bench: round ${round} of ${settings.rounds}`);
+      const roundSettings = round === 1 ? settings : { ...settings, warmupRequests: 0 };
+      const targetOrder = round % 2 === 1 ? order : [...order].reverse();
+      const byScenario = new Map();
+      for (const op of ops) {
+        for (const name of targetOrder) {
+          for (const s of scenarios.filter((x) => x.op === op && x.target === name)) {
+            const handle = handles.get(name);
+            const req = prepared.get(s);
+            const note = handle.failed ?? req?.failed;
+            byScenario.set(s, note ? { name: s.name, target: s.target, op: s.op, note } : await runScenario(s, handle, roundSettings, log, req));
+          }
+        }
+      }
+      rounds.push(scenarios.map((s) => byScenario.get(s)));
+    }
+    for (const [name, handle] of handles) {
+      if (handle.failed) continue;
+      const rss = handle.proc.peakRssMiB();
+      for (const rows of rounds) for (const r of rows) if (r.target === name) r.peakRssMiB = rss;
+    }
+  } finally {
+    for (const handle of handles.values()) {
+      if (handle.failed) continue;
+      await handle.proc.stop();
+      handle.cleanup?.();
+    }
+  }
+  return rounds;
 }
 
 const contended = (share) => `server got ${Math.round(share * 100)}% of a core: contended, trust CPU/req over req/s`;
