@@ -42,6 +42,11 @@ export interface Guard {
   deny(entry: DenyEntry): void;
   /** The WWW-Authenticate value for an error, or the bare challenge (no credentials). */
   challenge(error?: GuardError): string;
+  /**
+   * The current DPoP nonce when `dpop.nonce` is on (RFC 9449 §9), else undefined. Adapters send it as
+   * `DPoP-Nonce` on responses to DPoP requests, so clients renew it without a `use_dpop_nonce` round trip.
+   */
+  dpopNonce(): string | undefined;
   /** Discover metadata and load keys now (e.g. at startup) instead of on the first request. */
   ready(): Promise<void>;
   /**
@@ -216,6 +221,9 @@ export function createGuard(options: GuardOptions): Guard {
     },
     challenge(error) {
       return buildChallenge(o.realm, error, schemes);
+    },
+    dpopNonce() {
+      return dpop?.nonce();
     },
     ssf,
     async ready() {

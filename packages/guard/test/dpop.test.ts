@@ -182,6 +182,20 @@ describe('DPoP at the resource server (RFC 9449 §7)', () => {
     await app.close();
   });
 
+  it('RFC 9449 §9: with nonces on, the Fastify adapter sends a fresh DPoP-Nonce with every admitted DPoP response', async () => {
+    const guard = makeGuard({ dpop: { nonce: { secret: Buffer.alloc(32, 4) } } });
+    const app = Fastify();
+    await app.register(fastifyGuard, { guard });
+    app.get('/v1/reports', { onRequest: app.requireAuth() }, async () => ({ ok: true }));
+    const htu = 'http://localhost:80/v1/reports';
+    const first = await app.inject({ url: '/v1/reports', headers: { authorization: `DPoP ${bound}`, dpop: proof({ htu }) } });
+    expect([first.statusCode, first.json().error]).toEqual([401, 'use_dpop_nonce']);
+    const nonce = first.headers['dpop-nonce'] as string;
+    const ok = await app.inject({ url: '/v1/reports', headers: { authorization: `DPoP ${bound}`, dpop: proof({ htu, nonce }) } });
+    expect([ok.statusCode, ok.headers['dpop-nonce']]).toEqual([200, guard.dpopNonce()]);
+    await app.close();
+  });
+
   it('Express: the middleware passes DPoP, Host and protocol, so a proof for the public URL is checked', async () => {
     const guard = makeGuard({ dpop: {} });
     const run = (headers: Record<string, string>) => new Promise<{ status: number; auth?: AuthResult }>((resolve) => {

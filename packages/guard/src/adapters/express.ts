@@ -34,6 +34,11 @@ export function expressGuard(guard: Guard, requirements?: Requirements) {
     const { status, headers, body } = errorResponse(guard, error);
     res.status(status).set(headers).json(body);
   };
+  // RFC 9449 §9: a fresh nonce with every response to a DPoP request, when the guard demands nonces.
+  const sendNonce = (res: ExpressLikeResponse, auth: AuthResult) => {
+    const nonce = auth.binding === undefined ? undefined : guard.dpopNonce();
+    if (nonce !== undefined) res.set({ 'dpop-nonce': nonce });
+  };
   return function guardMiddleware(req: ExpressLikeRequest, res: ExpressLikeResponse, next: (error?: unknown) => void): void {
     let outcome;
     try {
@@ -48,11 +53,13 @@ export function expressGuard(guard: Guard, requirements?: Requirements) {
     if (outcome instanceof Promise) {
       outcome.then((auth) => {
         req.auth = auth;
+        sendNonce(res, auth);
         next();
       }, (error: unknown) => refuse(res, error));
       return;
     }
     req.auth = outcome;
+    sendNonce(res, outcome);
     next();
   };
 }

@@ -24,6 +24,13 @@ function send(guard: Guard, reply: FastifyReply, error: unknown): void {
   reply.code(status).headers(headers).send(body);
 }
 
+/** RFC 9449 §9: a fresh nonce with every response to a DPoP request, when the guard demands nonces. */
+function sendNonce(guard: Guard, reply: FastifyReply, auth: AuthResult): void {
+  if (auth.binding === undefined) return;
+  const nonce = guard.dpopNonce();
+  if (nonce !== undefined) reply.header('dpop-nonce', nonce);
+}
+
 /**
  * Fastify plugin: decorates `request.auth` and `fastify.requireAuth(requirements)`. Not encapsulated
  * (like fastify-plugin), so the decorators reach every route of the instance that registered it.
@@ -55,11 +62,13 @@ export const fastifyGuard: FastifyPluginCallback<FastifyGuardOptions> = (fastify
       if (outcome instanceof Promise) {
         outcome.then((auth) => {
           request.auth = auth;
+          sendNonce(guard, reply, auth);
           next();
         }, (error: unknown) => send(guard, reply, error));
         return;
       }
       request.auth = outcome;
+      sendNonce(guard, reply, outcome);
       next();
     } as onRequestHookHandler;
   });
