@@ -127,7 +127,8 @@ async function issue(input: {
   kept: ReturnType<typeof refreshClaimsOf>;
 }): Promise<TokenResponse> {
   const { presented, client, binding, services, kept } = input;
-  // A DPoP-bound family stays bound to its key; an unbound one may get a bound access token.
+  // A bound refresh token (public client) keeps its key; otherwise the proof of this request, if any,
+  // binds the new access token (RFC 9449 §5).
   const jkt = presented.jkt ?? binding?.jkt ?? null;
   const access = await input.deps.issueAccessToken({
     client,

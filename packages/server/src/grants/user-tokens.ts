@@ -36,6 +36,11 @@ interface RefreshClaims {
 
 const seconds = (ms: number) => Math.floor(ms / 1000);
 
+/** A client that proves nothing at the token endpoint (RFC 6749 §2.1 public client): auth method `none` only. */
+export function isPublicClient(client: ClientRecord): boolean {
+  return client.authMethods.length > 0 && client.authMethods.every((method) => method === 'none');
+}
+
 /** The user behind a grant must still be active (issue 3: a disabled user gets nothing more). */
 export async function requireActiveUser(services: UserGrantServices, userId: string): Promise<void> {
   const user = await services.users.get(userId);
@@ -99,8 +104,10 @@ export function tokenResponse(at: IssuedAccessToken, refreshToken: string | null
 /**
  * Turn a user's authorization into tokens: check the user, ask the access policy, open the family
  * ledger (see tokens/family.ts), then a refresh token when the client may refresh (opaque, hashed,
- * bound to client, grant, session, DPoP key and device), the access token, and an ID token when
- * `openid` was granted.
+ * bound to client, grant, session and device — and to the DPoP key for public clients only: RFC 9449
+ * §5 binds refresh tokens of public clients, while a confidential client's are already
+ * sender-constrained by its authentication), the access token, and an ID token when `openid` was
+ * granted.
  */
 export async function issueForAuthorization(auth: UserAuthorization, deps: GrantDeps): Promise<TokenResponse> {
   const services = userServices(deps);
@@ -137,7 +144,7 @@ export async function issueForAuthorization(auth: UserAuthorization, deps: Grant
       audience: auth.resources.length > 0 ? [...auth.resources] : [resource.id],
       scope: [...auth.scope],
       grantId: auth.grantId,
-      jkt: binding?.jkt ?? null,
+      jkt: isPublicClient(client) ? (binding?.jkt ?? null) : null,
       deviceId: binding?.deviceId ?? null,
       sessionId: auth.sessionId,
       claims: { ...claims },

@@ -210,29 +210,58 @@ describe.each(STORES)('refresh_token grant on %s (RFC 6749 §6, RFC 9700 §4.14.
     expect(error(await f.refresh('garbage'))).toEqual({ status: 400, error: 'invalid_grant' });
   });
 
-  it('RFC 9449 §5: a DPoP-bound refresh token needs a proof of the same key', async () => {
+  describe('DPoP (RFC 9449 §5)', () => {
     const key = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const otherKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const proof = (k = key) => createDpopProof(k.privateKey, { htm: 'POST', htu: `${ISSUER}/token`, iat: Math.floor(f.clock.now() / 1000) });
     const jkt = dpopKeyThumbprint(key.publicKey);
-    const { code, verifier } = await f.code({ dpopJkt: jkt });
-    const withProof = (params: Record<string, string>, dpop?: string) =>
+    const proof = (k = key) => createDpopProof(k.privateKey, { htm: 'POST', htu: `${ISSUER}/token`, iat: Math.floor(f.clock.now() / 1000) });
+    /** A token request with optional client authentication and DPoP proof. */
+    const request = (params: Record<string, string>, options: { auth?: string; dpop?: string } = {}) =>
       f.tessera.app.inject({
         method: 'POST',
         url: '/token',
-        headers: { 'content-type': FORM, authorization: f.web.auth, ...(dpop ? { dpop } : {}) },
+        headers: { 'content-type': FORM, ...(options.auth ? { authorization: options.auth } : {}), ...(options.dpop ? { dpop: options.dpop } : {}) },
         payload: form(params),
       });
-    const issued = await withProof({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: 'https://app.example.com/cb' }, proof());
-    expect(issued.statusCode, issued.body).toBe(200);
-    expect(issued.json().token_type).toBe('DPoP');
-    expect(claimsOf(issued.json().access_token).cnf).toEqual({ jkt });
-    const rt = issued.json().refresh_token as string;
-    expect(error(await withProof({ grant_type: 'refresh_token', refresh_token: rt }))).toEqual({ status: 400, error: 'invalid_grant' });
-    expect(error(await withProof({ grant_type: 'refresh_token', refresh_token: rt }, proof(otherKey)))).toEqual({ status: 400, error: 'invalid_grant' });
-    const refreshed = await withProof({ grant_type: 'refresh_token', refresh_token: rt }, proof());
-    expect(refreshed.statusCode, refreshed.body).toBe(200);
-    expect(refreshed.json().token_type).toBe('DPoP');
-    expect(claimsOf(refreshed.json().access_token).cnf).toEqual({ jkt });
+
+    it('a public client’s refresh token is bound to the proof key and needs a proof of that key', async () => {
+      const spa = await f.tessera.admin.createClientWithoutSecret({
+        name: 'spa',
+        authMethod: 'none',
+        scopes: ['openid', 'read'],
+        resources: [JWT_API],
+        grantTypes: ['authorization_code', 'refresh_token'],
+        redirectUris: ['https://app.example.com/cb'],
+      });
+      const { code, verifier } = await f.code({ client: { id: spa.clientId, secret: '', auth: '' }, scope: ['openid', 'read'], dpopJkt: jkt });
+      const body = { client_id: spa.clientId };
+      const issued = await request({ ...body, grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: 'https://app.example.com/cb' }, { dpop: proof() });
+      expect(issued.statusCode, issued.body).toBe(200);
+      expect(issued.json().token_type).toBe('DPoP');
+      expect(claimsOf(issued.json().access_token).cnf).toEqual({ jkt });
+      const rt = issued.json().refresh_token as string;
+      expect((await f.storage.tokens.get(hashSecret(rt)))?.jkt).toBe(jkt);
+      expect(error(await request({ ...body, grant_type: 'refresh_token', refresh_token: rt }))).toEqual({ status: 400, error: 'invalid_grant' });
+      expect(error(await request({ ...body, grant_type: 'refresh_token', refresh_token: rt }, { dpop: proof(otherKey) }))).toEqual({ status: 400, error: 'invalid_grant' });
+      const refreshed = await request({ ...body, grant_type: 'refresh_token', refresh_token: rt }, { dpop: proof() });
+      expect(refreshed.statusCode, refreshed.body).toBe(200);
+      expect(refreshed.json().token_type).toBe('DPoP');
+      expect(claimsOf(refreshed.json().access_token).cnf).toEqual({ jkt });
+    });
+
+    it('a confidential client’s refresh token is not bound (its authentication constrains it); each access token binds to the request’s proof', async () => {
+      const { code, verifier } = await f.code({ dpopJkt: jkt });
+      const issued = await request({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: 'https://app.example.com/cb' }, { auth: f.web.auth, dpop: proof() });
+      expect(issued.statusCode, issued.body).toBe(200);
+      expect(claimsOf(issued.json().access_token).cnf).toEqual({ jkt });
+      const rt = issued.json().refresh_token as string;
+      expect((await f.storage.tokens.get(hashSecret(rt)))?.jkt).toBeNull();
+      const bearer = await request({ grant_type: 'refresh_token', refresh_token: rt }, { auth: f.web.auth });
+      expect(bearer.statusCode, bearer.body).toBe(200);
+      expect(bearer.json().token_type).toBe('Bearer');
+      const rebound = await request({ grant_type: 'refresh_token', refresh_token: bearer.json().refresh_token }, { auth: f.web.auth, dpop: proof(otherKey) });
+      expect(rebound.json().token_type).toBe('DPoP');
+      expect(claimsOf(rebound.json().access_token).cnf).toEqual({ jkt: dpopKeyThumbprint(otherKey.publicKey) });
+    });
   });
 });
