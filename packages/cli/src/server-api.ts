@@ -19,6 +19,7 @@ function configInput(s: StartSettings, masterKey: Buffer, logLevel = s.logLevel)
     // Informational: the storage is opened by the CLI and passed in (it closes it, too).
     store: s.store.kind === 'sqlite' ? { kind: 'sqlite', filename: s.store.filename } : { kind: 'postgres', url: s.store.url },
     keys: { masterKey },
+    ...(s.devices !== undefined && { devices: s.devices as TesseraConfigInput['devices'] }),
   };
 }
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CliError } from './args.js';
 
@@ -20,6 +21,8 @@ export interface StartSettings {
   logLevel: string;
   dev: boolean;
   store: StoreSettings;
+  /** The `devices` config section (UEM webhook secrets, SSF transmitters), from the JSON file TESSERA_DEVICES_CONFIG names. */
+  devices?: unknown;
 }
 
 type Flags = Record<string, unknown>;
@@ -61,5 +64,16 @@ export function startSettings(flags: Flags, env: Env, cwd: string): StartSetting
   const issuer = flag(flags, 'issuer') ?? nonEmpty(env.TESSERA_ISSUER) ?? `http://localhost:${port}`;
   const logLevel = nonEmpty(env.TESSERA_LOG_LEVEL) ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new CliError(`TESSERA_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
-  return { port, host, issuer, logLevel, dev: flags.dev === true, store: storeSettings(flags, env, cwd) };
+  const devicesFile = nonEmpty(env.TESSERA_DEVICES_CONFIG);
+  const devices = devicesFile === undefined ? undefined : readJsonFile(resolve(cwd, devicesFile), 'TESSERA_DEVICES_CONFIG');
+  return { port, host, issuer, logLevel, dev: flags.dev === true, store: storeSettings(flags, env, cwd), ...(devices !== undefined && { devices }) };
+}
+
+/** A JSON settings file (it holds secrets, so it is read from a file, never from the environment itself). */
+function readJsonFile(path: string, source: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new CliError(`${source}: cannot read ${path} as JSON (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
 }

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../src/main.js';
 import type { Io } from '../src/io.js';
 import { openStore } from '../src/storage.js';
-import { storeSettings } from '../src/settings.js';
+import { startSettings, storeSettings } from '../src/settings.js';
 import { tmpDir } from './helpers.js';
 
 async function run(data: string, args: string[]) {
@@ -74,5 +74,16 @@ describe('tessera devices', { timeout: 60_000 }, () => {
     expect(gone.code).toBe(1);
     expect(gone.stderr).toMatch(/no device/);
     expect((await run(data, ['devices', 'delete', id])).code).toBe(1);
+  });
+});
+
+describe('TESSERA_DEVICES_CONFIG', () => {
+  it('names a JSON file holding the devices config section (UEM secrets stay out of argv and env)', () => {
+    const dir = tmpDir();
+    const section = { uem: { sources: { hexnode: { secrets: ['s'.repeat(40)] } } } };
+    writeFileSync(join(dir, 'devices.json'), JSON.stringify(section));
+    expect(startSettings({}, { TESSERA_DEVICES_CONFIG: 'devices.json' }, dir).devices).toEqual(section);
+    expect(startSettings({}, {}, dir)).not.toHaveProperty('devices');
+    expect(() => startSettings({}, { TESSERA_DEVICES_CONFIG: 'missing.json' }, dir)).toThrow(/cannot read/);
   });
 });
