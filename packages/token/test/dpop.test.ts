@@ -1,6 +1,6 @@
 import { createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import fc from 'fast-check';
-import { exportJWK, SignJWT } from 'jose';
+import { EmbeddedJWK, exportJWK, jwtVerify, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import {
   accessTokenHash,
@@ -64,6 +64,16 @@ describe('DPoP proofs (RFC 9449 §4)', () => {
       .setIssuedAt(NOW)
       .sign(ed.privateKey);
     expect(verifyDpopProof(jose, { htm: 'GET', htu: 'https://api.example/r', now: NOW }).jkt).toBe(dpopKeyThumbprint(ed.publicKey));
+  });
+
+  it('RFC 9449 §4.2: proofs made by createDpopProof verify with jose (embedded jwk, typ dpop+jwt) for every algorithm', async () => {
+    for (const [key, alg] of [[ec.privateKey, 'ES256'], [ed.privateKey, 'EdDSA'], [rsa.privateKey, 'RS256'], [rsa.privateKey, 'PS256']] as const) {
+      const made = createDpopProof(key, { htm: 'GET', htu: 'https://api.example/r?q=1#f', accessToken: 'at', nonce: 'n1', alg });
+      const { payload, protectedHeader } = await jwtVerify(made, EmbeddedJWK, { typ: 'dpop+jwt', algorithms: [alg] });
+      expect(protectedHeader.jwk).not.toHaveProperty('d');
+      expect(payload).toMatchObject({ htm: 'GET', htu: 'https://api.example/r', ath: accessTokenHash('at'), nonce: 'n1' });
+      expect(payload.jti).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    }
   });
 
   it('RFC 9449 §4.3 check 8: a proof whose htm differs from the request method is refused', () => {
