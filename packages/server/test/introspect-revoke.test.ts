@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FORM, form, ISSUER, JWT_API, OPAQUE_API, setup, T0, type Fixture } from './helpers.js';
+import { mintOpaque } from '@tessera/token';
 import { userSetup, type UserFixture } from './grants/fixture.js';
 
 let f: Fixture;
@@ -239,6 +240,22 @@ describe('refresh tokens and user tokens at introspection and revocation (issue 
       const { access_token } = await exchange([resource]);
       expect(await u.introspect(access_token)).toMatchObject({ active: true, token_type: 'Bearer', sub: u.userId, sid: 'sid-1', acr: 'urn:tessera:acr:mfa', auth_time: T0 / 1000 - 30 });
     }
+  });
+
+  it('RFC 9449 §6.2: a sender-constrained token is described with token_type DPoP, cnf.jkt and its device_id', async () => {
+    const { value, hash } = mintOpaque('access_token');
+    const now = new Date(u.clock.now());
+    await u.storage.tokens.put({
+      v: 1, hash, kind: 'access_token', jti: 'jti-bound', clientId: u.web.id, subject: u.userId, audience: [OPAQUE_API], scope: ['read'],
+      grantId: null, jkt: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs', deviceId: 'device-1', sessionId: null, claims: {},
+      issuedAt: now, expiresAt: new Date(now.getTime() + 600_000), revokedAt: null,
+    });
+    expect(await u.introspect(value)).toMatchObject({
+      active: true,
+      token_type: 'DPoP',
+      cnf: { jkt: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs' },
+      device_id: 'device-1',
+    });
   });
 
   it('RFC 7662 §4: another client learns nothing about a refresh token ({"active":false})', async () => {
