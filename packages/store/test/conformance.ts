@@ -5,7 +5,7 @@ import { accountsConformance } from './conformance-accounts.js';
 import { devicesConformance } from './conformance-devices.js';
 import { flowsConformance } from './conformance-flows.js';
 import { rotationConformance } from './conformance-rotation.js';
-import { ssfStream } from './fixtures-devices.js';
+import { device, report, ssfStream } from './fixtures-devices.js';
 import { at, authorizationCode, client, deviceCode, grant, resource, revocation, session, signingKey, T0, token } from './fixtures.js';
 
 /** How the conformance suite gets an isolated storage with no rows in it, and gets rid of it. */
@@ -417,6 +417,48 @@ export function runStorageConformance(name: string, harness: StorageHarness): vo
           await s.authorizationCodes.create(code);
           const results = await Promise.all([s, twin, s, twin].map((node) => node.authorizationCodes.consume(code.hash, at(1))));
           expect(results.filter((r) => r.status === 'ok')).toHaveLength(1);
+        } finally {
+          await twin.close();
+        }
+      });
+      it('posture reports raced from two nodes: the newest is stored, each event id applied once', async () => {
+        const twin = await harness.reopen!(s);
+        try {
+          const d = device();
+          await s.devices.create(d);
+          const reports = Array.from({ length: 12 }, (_, i) => report((i + 1) * 1000));
+          const results = await Promise.all(reports.flatMap((r, i) => [s, twin].map((node) =>
+            node.devices.recordPosture(d.id, r, at(100_000 + i)))));
+          expect(results.filter((r) => r.status === 'applied').length).toBeLessThanOrEqual(12);
+          expect((await twin.devices.get(d.id))?.posture?.eventId).toBe(reports[11]!.eventId);
+          const history = await s.devices.history(d.id, 100);
+          expect(new Set(history.map((h) => h.eventId)).size).toBe(history.length);
+          expect(history).toHaveLength(results.filter((r) => r.status === 'applied').length);
+        } finally {
+          await twin.close();
+        }
+      });
+      it('a compliance flip raced from two nodes is set exactly once', async () => {
+        const twin = await harness.reopen!(s);
+        try {
+          const d = device({ compliance: { compliant: true, reasons: [], evaluatedAt: at(1) } });
+          await s.devices.create(d);
+          const results = await Promise.all([s, twin, s, twin].map((node, i) =>
+            node.devices.setCompliance(d.id, d.compliance, { compliant: false, reasons: ['disk_not_encrypted'], evaluatedAt: at(10 + i) })));
+          expect(results.filter((r) => r.status === 'set')).toHaveLength(1);
+        } finally {
+          await twin.close();
+        }
+      });
+      it('an SSF event claimed from two nodes at once goes to one of them', async () => {
+        const twin = await harness.reopen!(s);
+        try {
+          const stream = ssfStream();
+          await s.ssfStreams.create(stream);
+          for (let i = 0; i < 10; i++) await s.ssfEvents.enqueue({ streamId: stream.id, jti: `n${i}`, set: 's', createdAt: at(i) });
+          const [a, b] = await Promise.all([s.ssfEvents.claimDue(at(100), 10, 30), twin.ssfEvents.claimDue(at(100), 10, 30)]);
+          const jtis = [...a!, ...b!].map((e) => e.jti).sort();
+          expect(jtis).toEqual(Array.from({ length: 10 }, (_, i) => `n${i}`).sort());
         } finally {
           await twin.close();
         }
