@@ -73,6 +73,8 @@ describe('tessera users', { timeout: 60_000 }, () => {
     ['an unknown sub-command', ['users', 'frob'], /unknown users command "frob"/],
     ['show without a user', ['users', 'show'], /missing argument/],
     ['a bad --limit', ['users', 'list', '--limit', 'ten'], /--limit must be a number/],
+    ['--limit 0', ['users', 'list', '--limit', '0'], /--limit must be a number from 1 to 500/],
+    ['--limit 501', ['users', 'list', '--limit', '501'], /--limit must be a number from 1 to 500/],
     ['totp without an action', ['users', 'totp'], /missing totp command/],
     ['totp confirm without --code', ['users', 'totp', 'confirm', 'alice'], /missing required flag --code/],
   ])('exits 2 on %s', async (_what, args, reason) => {

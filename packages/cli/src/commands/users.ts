@@ -137,7 +137,7 @@ async function list(argv: string[], io: Io): Promise<number> {
   const { values } = parse(argv, { ...STORAGE_FLAGS, ...JSON_FLAG, limit: { type: 'string' }, after: { type: 'string' } }, USERS_USAGE);
   if (values.help) return io.out(USERS_USAGE), 0;
   const limitText = str(values, 'limit', USERS_USAGE);
-  if (limitText !== undefined && !/^\d{1,3}$/.test(limitText)) throw new UsageError(`--limit must be a number from 1 to 500, not "${limitText}"`, USERS_USAGE);
+  if (limitText !== undefined && (!/^\d{1,3}$/.test(limitText) || Number(limitText) < 1 || Number(limitText) > 500)) throw new UsageError(`--limit must be a number from 1 to 500, not "${limitText}"`, USERS_USAGE);
   const after = str(values, 'after', USERS_USAGE);
   const page = await withStore(storeSettings(values, io.env, io.cwd), async (s) =>
     (await openUsers(s)).list({ limit: limitText === undefined ? 100 : Number(limitText), ...(after !== undefined && { after }) }),
