@@ -18,7 +18,7 @@ export class StorageUnavailableError extends Error {
 }
 
 /** The slices the HTTP endpoints call; the key manager and pruning log their own failures. */
-const REQUEST_PATH_SLICES = ['clients', 'resources', 'tokens', 'revocations', 'replay'] as const;
+const REQUEST_PATH_SLICES = ['clients', 'resources', 'tokens', 'revocations', 'replay', 'devices', 'cutoffs', 'decisionLog'] as const;
 
 function methodNames(target: object): string[] {
   const names = new Set<string>();

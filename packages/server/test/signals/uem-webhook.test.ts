@@ -224,3 +224,23 @@ describe('POST /signals/uem/:source — refused reports store nothing', () => {
     expect((await f.post(f.report(), { contentType: 'application/json; charset=utf-8' })).statusCode).toBe(202);
   });
 });
+
+describe('POST /signals/uem/:source — storage outage', () => {
+  it('a posture that could not be stored is 503 with Retry-After (the UEM retries), never 500, and nothing is announced', async () => {
+    const devices = f.storage.devices as { recordPosture: unknown };
+    const original = devices.recordPosture;
+    devices.recordPosture = async () => {
+      throw new Error('SQLITE_BUSY: database is locked');
+    };
+    try {
+      const res = await f.post(f.report());
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['retry-after']).toBe('5');
+      expect(res.json()).toEqual({ err: 'temporarily_unavailable' });
+      expect(logged()).toContain('devices.recordPosture');
+    } finally {
+      devices.recordPosture = original;
+    }
+    await nothingStored();
+  });
+});
