@@ -11,11 +11,13 @@ export class TestBrowser {
     return response;
   }
 
-  async post(path: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+  /** POST a form; `headers` add to or (with `null`) remove the defaults. */
+  async post(path: string, fields: Record<string, string>, headers: Record<string, string | null> = {}): Promise<Response> {
+    const all: Record<string, string | null> = { cookie: this.jar.header(), 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin', ...headers };
     const response = await fetch(new URL(path, this.base), {
       method: 'POST',
       redirect: 'manual',
-      headers: { cookie: this.jar.header(), 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin', ...headers },
+      headers: Object.fromEntries(Object.entries(all).filter((e): e is [string, string] => e[1] !== null)),
       body: new URLSearchParams(fields).toString(),
     });
     this.jar.store(response);
