@@ -1,6 +1,7 @@
 import { createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import Fastify from 'fastify';
 import { exportJWK } from 'jose';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createDpopProof, dpopKeyThumbprint } from '@tessera/token';
 import { createGuard, errorResponse, expressGuard, fastifyGuard, GuardError, honoGuard, type AuthResult, type Guard, type GuardOptions, type HonoLikeContext, type RequestLike } from '../src/index.js';
@@ -194,6 +195,21 @@ describe('DPoP at the resource server (RFC 9449 §7)', () => {
     const ok = await app.inject({ url: '/v1/reports', headers: { authorization: `DPoP ${bound}`, dpop: proof({ htu, nonce }) } });
     expect([ok.statusCode, ok.headers['dpop-nonce']]).toEqual([200, guard.dpopNonce()]);
     await app.close();
+  });
+
+  it('arbitrary DPoP header values with a bound token are refused with 401 GuardErrors, never anything else', async () => {
+    const guard = makeGuard();
+    await guard.ready();
+    await fc.assert(fc.asyncProperty(fc.oneof(fc.string({ maxLength: 400 }), fc.array(fc.string({ maxLength: 40 }), { maxLength: 4 }).map((parts) => parts.join('.'))), async (value) => {
+      let result: unknown;
+      try {
+        result = await guard.check(request(value));
+      } catch (error) {
+        result = error;
+      }
+      expect(result).toBeInstanceOf(GuardError);
+      expect((result as GuardError).status).toBe(401);
+    }), { numRuns: 300 });
   });
 
   it('Express: the middleware passes DPoP, Host and protocol, so a proof for the public URL is checked', async () => {
