@@ -90,7 +90,7 @@ export function createSsf(deps: {
     waiters,
     stop() {
       push.stop();
-      waiters.wakeAll();
+      waiters.close();
     },
   };
 }

@@ -6,6 +6,7 @@
  */
 export class PollWaiters {
   readonly #waiting = new Map<string, Set<() => void>>();
+  #closed = false;
 
   /**
    * Resolves `true` when {@link wake} is called for the stream, `false` after `timeoutMs` or when
@@ -15,6 +16,11 @@ export class PollWaiters {
   park(streamId: string, timeoutMs: number, signal?: AbortSignal): { woken: Promise<boolean>; cancel(): void } {
     let settle!: (woken: boolean) => void;
     const woken = new Promise<boolean>((resolve) => (settle = resolve));
+    // Shutting down: nobody parks any more, so the server's close does not wait for a poll timeout.
+    if (this.#closed) {
+      settle(false);
+      return { woken, cancel: () => undefined };
+    }
     let set = this.#waiting.get(streamId);
     if (set === undefined) this.#waiting.set(streamId, (set = new Set()));
     const waiters = set;
@@ -41,9 +47,10 @@ export class PollWaiters {
     for (const wake of [...set]) wake();
   }
 
-  /** Wake everyone (shutdown). */
-  wakeAll(): void {
-    for (const id of [...this.#waiting.keys()]) this.wake(id);
+  /** Release every parked poller (answering empty) and refuse new parking: the server is closing. */
+  close(): void {
+    this.#closed = true;
+    for (const set of [...this.#waiting.values()]) for (const wake of [...set]) wake();
   }
 
   /** How many pollers are parked (metrics, tests). */

@@ -199,6 +199,14 @@ describe('SSF delivery: poll (RFC 8936), verification (SSF 1.0 §8.1.4), status 
     });
   });
 
+  it('closing the server releases a parked long poll (answered empty) instead of waiting out pollTimeout', async () => {
+    const pending = poll({ returnImmediately: false });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(f.tessera.deviceTrust.ssf!.waiters.size).toBe(1);
+    await f.tessera.close();
+    expect((await pending).json).toEqual({ sets: {}, moreAvailable: false });
+  });
+
   it('bad poll requests are invalid_request', async () => {
     for (const body of [{ maxEvents: -1 }, { maxEvents: 1.5 }, { returnImmediately: 'yes' }, { ack: 'x' }, { setErrs: { j: 'bad' } }]) {
       expect((await poll(body)).status, JSON.stringify(body)).toBe(400);
