@@ -19,6 +19,8 @@ export {
   type StoreConfig,
   type TtlConfig,
   type TokensConfig,
+  type AccountsConfig,
+  type InteractionConfig,
 } from './config/index.js';
 export { configReference, configReferenceMarkdown, type ConfigEntry } from './config/reference.js';
 export {
@@ -37,6 +39,7 @@ export {
 } from './grants/index.js';
 export type { ClientAuthenticator, ClientAuthInput, PresentedCredentials } from './client-auth/index.js';
 export { PATHS } from './endpoints/discovery.js';
+export { INTERACTION_PATHS, COOKIES as INTERACTION_COOKIES, CODE_LIFETIME_SECONDS, type AuthorizationRequest } from './authorize/index.js';
 export { KeyManager, type KeyListing, type KeyManagerOptions } from './keys/index.js';
 export { StorageUnavailableError, markStorageFailures } from './storage/unavailable.js';
 export { createEventBus, type EventBus, type ServerEventListener, type ServerEventName, type ServerEvents } from './events/bus.js';
