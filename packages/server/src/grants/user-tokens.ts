@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ClientRecord, ResourceRecord } from '@tessera/store';
+import { ConflictError, type ClientRecord, type ResourceRecord } from '@tessera/store';
 import { invalidGrant, invalidScope, invalidTarget } from '../errors.js';
 import { OIDC_SCOPES } from '../oidc/claims.js';
 import type { IssuedAccessToken } from '../tokens/access-token.js';
@@ -121,7 +121,7 @@ export async function issueForAuthorization(auth: UserAuthorization, deps: Grant
   const refresh = client.grantTypes.includes('refresh_token') ? services.refreshValues.first() : null;
   const familyEnd = seconds(nowMs) + services.lifetimes.refreshAbsolute;
   const accessJti = randomUUID();
-  await services.families.open({
+  await openFamily(services, {
     grantId: auth.grantId,
     clientId: client.clientId,
     subject: auth.userId,
@@ -171,6 +171,19 @@ export async function issueForAuthorization(auth: UserAuthorization, deps: Grant
     ? services.issueIdToken({ client, subject: auth.userId, nonce: auth.nonce, authTime: auth.authTime, acr: auth.acr, amr: auth.amr, sessionId: auth.sessionId })
     : null;
   return tokenResponse(at, refresh?.value ?? null, idToken);
+}
+
+/**
+ * A grant is exchanged once (a code is consumed once, a device code answers `approved` once), so a
+ * ledger that already exists means this grant was exchanged before: refuse like a replay.
+ */
+async function openFamily(services: UserGrantServices, entry: Parameters<UserGrantServices['families']['open']>[0]): Promise<void> {
+  try {
+    await services.families.open(entry);
+  } catch (error) {
+    if (error instanceof ConflictError) throw invalidGrant('the grant was already exchanged', { detail: `ledger of grant ${entry.grantId} exists` });
+    throw error;
+  }
 }
 
 /** Read back what {@link issueForAuthorization} kept on a refresh token. */

@@ -1,6 +1,6 @@
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashSecret } from '@tessera/token';
+import { hashSecret, mintOpaque } from '@tessera/token';
 import { ISSUER, JWT_API, OPAQUE_API, T0 } from '../helpers.js';
 import { claimsOf, STORES, userSetup, type UserFixture } from './fixture.js';
 
@@ -140,6 +140,15 @@ describe.each(STORES)('authorization_code grant on %s (RFC 6749 §4.1.3, RFC 763
         expect(await f.introspect(r.json().refresh_token)).toEqual({ active: false });
       }
     }
+  });
+
+  it('a second code for an already exchanged grant is invalid_grant, not a server error', async () => {
+    const first = await f.code();
+    expect((await f.exchange(first.code, first.verifier)).statusCode).toBe(200);
+    // As if the authorization endpoint had issued another code into the same grant.
+    const again = mintOpaque('authorization_code');
+    await f.storage.authorizationCodes.create({ ...first.record, hash: again.hash, consumedAt: null });
+    expect(error(await f.exchange(again.value, first.verifier))).toEqual({ status: 400, error: 'invalid_grant' });
   });
 
   it('issues no refresh token to a client not registered for refresh_token', async () => {
