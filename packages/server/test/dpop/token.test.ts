@@ -1,5 +1,6 @@
 import { createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { exportJWK } from 'jose';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDpopProof, decodeJwtUnverified, dpopKeyThumbprint } from '@tessera/token';
 import { createTessera } from '../../src/index.js';
@@ -141,6 +142,14 @@ describe('DPoP at the token endpoint (RFC 9449 §5)', () => {
 
   it('garbage in the DPoP header is invalid_dpop_proof, never a 500', async () => {
     for (const junk of ['x', 'a.b.c', '...', 'é.é.é', `${proof()}.extra`]) await refusedWith(junk);
+  });
+
+  it('arbitrary DPoP header values are 400 invalid_dpop_proof, never a 500 (fast-check)', async () => {
+    await fc.assert(fc.asyncProperty(fc.oneof(fc.string({ minLength: 1, maxLength: 300 }), fc.array(fc.string({ maxLength: 40 }), { minLength: 3, maxLength: 3 }).map((p) => p.join('.'))), async (value) => {
+      fc.pre(value.trim() !== '' && !/[\r\n\0]/.test(value));
+      const res = await token(value);
+      expect([res.statusCode, res.json().error]).toEqual([400, 'invalid_dpop_proof']);
+    }), { numRuns: 100 });
   });
 
   it('RFC 9449 §5.2: a client registered with dpop_bound_access_tokens must send a proof', async () => {
