@@ -81,6 +81,13 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
     async revokeByDevice(deviceId, at) {
       return revokeWhere((t) => t.deviceId === deviceId, at);
     },
+    async listByDevice(deviceId, limit) {
+      return [...tokens.values()]
+        .filter((t) => t.deviceId === deviceId)
+        .sort((a, b) => b.issuedAt.getTime() - a.issuedAt.getTime() || compare(b.hash, a.hash))
+        .slice(0, pageLimit(limit))
+        .map(copy);
+    },
     async rotate(hash, successor, at) {
       const old = tokens.get(hash);
       if (!old) return { status: 'not_found' };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError } from '../src/index.js';
 import type { DecisionLogEntry, Storage } from '../src/index.js';
-import { at, T0 } from './fixtures.js';
+import { at, T0, token } from './fixtures.js';
 import { device, deviceKey, report, ssfStream } from './fixtures-devices.js';
 
 const verdict = (compliant: boolean, ms: number, reasons: string[] = []) => ({ compliant, reasons, evaluatedAt: at(ms) });
@@ -209,6 +209,18 @@ export function devicesConformance(storage: () => Storage): void {
         expect((await storage().devices.listStaleCompliant(at(5000), 10)).map((d) => d.id)).toEqual([older.id, old.id]);
         expect(await storage().devices.listStaleCompliant(at(5000), 1)).toHaveLength(1);
       });
+    });
+  });
+
+  describe('tokens by device', () => {
+    it('listByDevice returns the device\'s stored tokens newest first, revoked ones included, at most limit', async () => {
+      const t1 = token({ deviceId: 'dv1', issuedAt: at(1) });
+      const t2 = token({ deviceId: 'dv1', issuedAt: at(3), kind: 'refresh_token', revokedAt: at(4) });
+      const t3 = token({ deviceId: 'dv1', issuedAt: at(2) });
+      for (const t of [t1, t2, t3, token({ deviceId: 'dv2' }), token()]) await storage().tokens.put(t);
+      expect(await storage().tokens.listByDevice('dv1', 10)).toEqual([t2, t3, t1]);
+      expect((await storage().tokens.listByDevice('dv1', 1)).map((t) => t.jti)).toEqual([t2.jti]);
+      expect(await storage().tokens.listByDevice('nope', 10)).toEqual([]);
     });
   });
 

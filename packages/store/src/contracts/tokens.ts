@@ -81,6 +81,11 @@ export interface TokenStore {
   revokeBySession(sessionId: string, at: Date): Promise<number>;
   /** Revoke every not-yet-revoked token bound to this device (non-compliance); one statement, returns how many. */
   revokeByDevice(deviceId: string, at: Date): Promise<number>;
+  /**
+   * The stored tokens bound to a device (admin visibility, issue 5 §7), newest first (by `issuedAt`),
+   * at most `limit`; expired and revoked ones included until pruned.
+   */
+  listByDevice(deviceId: string, limit: number): Promise<TokenRecord[]>;
   /** Delete tokens whose `expiresAt` is before `before`; returns how many were deleted. */
   pruneExpired(before: Date): Promise<number>;
 }

@@ -156,6 +156,11 @@ export function createSqlStorage(parts: SqlStorageParts): Storage {
     async revokeByDevice(deviceId, at) {
       return revokeTokensWhere('device_id', deviceId, at);
     },
+    async listByDevice(deviceId, limit) {
+      const rows = await db.selectFrom('tokens').selectAll().where('device_id', '=', deviceId)
+        .orderBy('issued_at', 'desc').orderBy('hash', 'desc').limit(pageLimit(limit)).execute();
+      return rows.map(tokenFromRow);
+    },
     rotate: parts.rotateToken,
     async pruneExpired(before) {
       const res = await db.deleteFrom('tokens').where('expires_at', '<', before.getTime()).executeTakeFirst();
