@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { TokenError } from '../errors.js';
+import { sliceBase64url, sliceUtf8, writeBase64url } from './fast-buffer.js';
 
 /**
  * Strict decoding of compact-serialisation segments (RFC 7515 §2, §7.1): base64url without padding,
@@ -51,8 +52,10 @@ function notBase64url(segment: string, what: string): TokenError {
 export function decodeSegmentInto(segment: string, target: Buffer, offset: number, what: string): number {
   const length = segment.length;
   if (length === 0 || (length & 3) === 1) throw notBase64url(segment, what);
-  const written = target.write(segment, offset, decodedLength(length), 'base64url');
-  if (target.toString('base64url', offset, offset + written) !== segment) throw notBase64url(segment, what);
+  if (!(offset >= 0 && offset <= target.length)) throw new RangeError(`offset out of range decoding ${what}`);
+  // As Buffer#write does: at most what fits (a segment too long for the target then fails the check below).
+  const written = writeBase64url(target, segment, offset, Math.min(decodedLength(length), target.length - offset));
+  if (sliceBase64url(target, offset, offset + written) !== segment) throw notBase64url(segment, what);
   return written;
 }
 
@@ -129,7 +132,7 @@ function hasDuplicateMembers(text: string, parsed: object): boolean {
 export function decodeJsonSegment(segment: string, what: 'header' | 'payload'): Record<string, unknown> {
   const buffer = scratchFor(segment.length);
   const length = decodeSegmentInto(segment, buffer, 0, what === 'header' ? 'JWT header' : 'JWT payload');
-  const text = buffer.toString('utf8', 0, length);
+  const text = sliceUtf8(buffer, 0, length);
   // Decoding replaces every ill-formed sequence with U+FFFD (WHATWG Encoding §4.1, Node's documented
   // behaviour), so a text without one came from valid UTF-8; only one with it needs the byte check.
   if (text.includes('\uFFFD') && !isUtf8(buffer.subarray(0, length))) {

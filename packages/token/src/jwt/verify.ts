@@ -1,6 +1,7 @@
 import { verify } from 'node:crypto';
 import { TokenError } from '../errors.js';
 import { isSigningAlg, type SigningAlg } from '../keys/algorithms.js';
+import { writeLatin1 } from './fast-buffer.js';
 import { keyFacts } from './key-check.js';
 import { decodeJsonSegment, decodeSegment, decodeSegmentInto, scratchFor, splitCompact } from './segments.js';
 import type { JwtHeader, JwtPayload, VerificationKey } from './types.js';
@@ -96,7 +97,7 @@ function signingInput(token: string, length: number): Buffer {
   const scratch = scratchFor(length);
   // All segments are canonical base64url (the header's when first seen, then by identity), so the
   // signing input is ASCII and Latin-1 writes its exact bytes (RFC 7515 §5.2 step 8).
-  scratch.write(token, 0, length, 'latin1');
+  writeLatin1(scratch, token, 0, length);
   if (scratch !== SHARED_SCRATCH) return scratch; // an unusually long token got a buffer of its own
   let view = inputViews.get(length);
   if (view === undefined) {
