@@ -1,7 +1,9 @@
 // The verify hot path remembers things between calls (the last verified header, views of its scratch
 // buffer by length, the plan of a `required` list). Each memory must never let a later token skip a
 // check that token needs: these tests alternate tokens so that a stale memory would show.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { sliceBase64url, sliceUtf8, writeBase64url, writeLatin1 } from '../src/jwt/fast-buffer.js';
 import { TokenError, createJwtSigner, validateClaims, verifyJwt } from '../src/index.js';
 import { NOW, b64, claims, forge, keyFor, keyring } from './helpers.js';
 
@@ -96,5 +98,24 @@ describe('validateClaims: the planned `required` list follows the caller', () =>
       expect(refusal(() => validateClaims(payload, { now: NOW, required }))).toBe(`missing_claim (${name})`);
     }
     expect(refusal(() => validateClaims(claims({ jti: undefined, sub: undefined }), { now: NOW, required }))).toBe('missing_claim (sub)');
+  });
+});
+
+describe('fast-buffer: the direct encoding calls behave exactly like Buffer#write / Buffer#toString', () => {
+  it('for any string (valid base64url or not), any room and any bytes', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 80 }), fc.nat(64), fc.uint8Array({ maxLength: 64 }), (text, room, bytes) => {
+        const a = Buffer.alloc(room, 1);
+        const b = Buffer.alloc(room, 1);
+        const n = Math.min(Math.ceil((text.length * 3) / 4), room);
+        expect(writeBase64url(a, text, 0, n)).toBe(b.write(text, 0, n, 'base64url'));
+        expect(a.equals(b)).toBe(true);
+        expect(writeLatin1(a, text, 0, Math.min(text.length, room))).toBe(b.write(text, 0, Math.min(text.length, room), 'latin1'));
+        expect(a.equals(b)).toBe(true);
+        const buf = Buffer.from(bytes);
+        expect(sliceBase64url(buf, 0, buf.length)).toBe(buf.toString('base64url', 0, buf.length));
+        expect(sliceUtf8(buf, 0, buf.length)).toBe(buf.toString('utf8', 0, buf.length));
+      }),
+    );
   });
 });
