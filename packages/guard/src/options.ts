@@ -200,7 +200,7 @@ export function resolveOptions(o: GuardOptions): ResolvedOptions {
       deviceIdClaim: nonEmpty(o.denyList?.deviceIdClaim ?? 'device_id', 'denyList.deviceIdClaim'),
     },
     dpop: resolveDpop(o.dpop, o.now ?? Date.now),
-    ssf: resolveSsf(o.ssf, intro !== undefined),
+    ssf: resolveSsf(o.ssf, intro !== undefined, issuer),
     baseCheck: combineChecks(
       compileRequirements(o.requiredScopes === undefined ? undefined : { scopes: o.requiredScopes }, 'createGuard: requiredScopes'),
       compileRequirements(o.requirements, 'createGuard: requirements'),
@@ -305,7 +305,7 @@ function resolveDpop(value: GuardOptions['dpop'], now: () => number): ResolvedDp
   };
 }
 
-function resolveSsf(value: SsfReceiverOptions | undefined, hasIntrospection: boolean): ResolvedOptions['ssf'] {
+function resolveSsf(value: SsfReceiverOptions | undefined, hasIntrospection: boolean, issuer: string): ResolvedOptions['ssf'] {
   if (value === undefined) return undefined;
   if (typeof value !== 'object' || value === null) throw new TypeError('createGuard: ssf must be an object');
   if (value.audience !== undefined) nonEmpty(value.audience, 'ssf.audience');
@@ -316,5 +316,6 @@ function resolveSsf(value: SsfReceiverOptions | undefined, hasIntrospection: boo
   const onStale = value.onStale ?? (hasIntrospection ? 'introspect' : 'refuse');
   if (onStale !== 'introspect' && onStale !== 'refuse') throw new TypeError('createGuard: ssf.onStale must be "introspect" or "refuse"');
   if (onStale === 'introspect' && !hasIntrospection) throw new TypeError('createGuard: ssf.onStale "introspect" needs introspection credentials');
-  return { ...value, onStale };
+  const feedUrl = value.feedUrl === undefined ? undefined : endpoint(value.feedUrl, 'ssf.feedUrl', issuer);
+  return { ...value, onStale, ...(feedUrl === undefined ? {} : { feedUrl }) };
 }

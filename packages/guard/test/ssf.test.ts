@@ -229,5 +229,7 @@ describe('missed events: stream health and catch-up (issue 5 §6)', () => {
 
   it('options: onStale introspect without introspection credentials is refused at construction', () => {
     expect(() => createGuard({ issuer: ISSUER, audience: AUDIENCE, ssf: { onStale: 'introspect' } })).toThrow(TypeError);
+    expect(() => createGuard({ issuer: ISSUER, audience: AUDIENCE, ssf: { feedUrl: 'http://evil.example.com/feed' } })).toThrow(/https/);
+    expect(() => createGuard({ issuer: ISSUER, audience: AUDIENCE, ssf: { maxStaleness: -1 } })).toThrow(TypeError);
   });
 });
