@@ -1,15 +1,18 @@
-import type { CutoffKind, CutoffStore, SessionStore, TokenStore } from '@tessera/store';
+import type { CutoffKind, CutoffStore, DeviceStore, SessionStore, TokenStore } from '@tessera/store';
 import type { Logger } from 'pino';
 import type { EventBus, ServerEvents } from '../events/bus.js';
 import { deviceComplianceChange, deviceDeleted, sessionRevoked, userDisabled, type OutgoingEvent } from '../ssf/caep.js';
 import type { Transmitter } from '../ssf/transmitter.js';
+import { reconcileDevices } from './reconcile.js';
 
 /** What continuous access evaluation needs. */
 export interface CaeDeps {
   events: EventBus;
+  /** For the catch-up after a restart (see `reconcileDevices`); omitted = no catch-up. */
+  devices?: Pick<DeviceStore, 'list'>;
   tokens: Pick<TokenStore, 'revokeByDevice' | 'revokeBySubject' | 'revokeBySession'>;
   sessions: Pick<SessionStore, 'revokeByUser'>;
-  cutoffs: Pick<CutoffStore, 'set'>;
+  cutoffs: Pick<CutoffStore, 'set' | 'get'>;
   /** Seconds: the longest access-token lifetime (`ttl.accessTokenMax`); a cut-off is kept that long. */
   maxAccessTokenTtl: number;
   /** Where SETs go; `null` when the transmitter is off. */
@@ -29,7 +32,8 @@ export interface CaeDeps {
  * - the CAEP event is published to every SSF stream (`device-compliance-change`, `session-revoked`).
  * A device that becomes compliant again gets new tokens (issued after the cut-off); the revoked ones
  * stay revoked, because the cut-off compares their `iat` with a time that never moves back.
- * Returns the unsubscribe function.
+ * With `devices`, it also catches up in the background on verdicts a crash left unprocessed (see
+ * `reconcileDevices`). Returns the unsubscribe function.
  */
 export function startCae(deps: CaeDeps): () => void {
   const { events, tokens, sessions, cutoffs, maxAccessTokenTtl, transmitter, log } = deps;
@@ -94,6 +98,17 @@ export function startCae(deps: CaeDeps): () => void {
       ),
     ),
   ];
+  if (deps.devices !== undefined) {
+    reconcileDevices({
+      devices: deps.devices,
+      cutoffs,
+      maxAccessTokenTtl,
+      now: deps.now,
+      log,
+      deviceOut: (deviceId, userId, at, reasons) =>
+        deviceOut(deviceId, at, deviceComplianceChange({ deviceId, userId, previous: 'compliant', current: 'not-compliant', reasons, at }), 'device_not_compliant', reasons),
+    }).catch((error: unknown) => log.error({ err: error }, 'continuous access evaluation catch-up failed'));
+  }
   return () => {
     for (const unsubscribe of off) unsubscribe();
   };

@@ -71,6 +71,7 @@ export async function installDeviceTrust(deps: {
   }
   const stopCae = startCae({
     events: deps.events,
+    devices: storage.devices,
     tokens: storage.tokens,
     sessions: storage.sessions,
     cutoffs: storage.cutoffs,
