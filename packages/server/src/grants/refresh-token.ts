@@ -40,6 +40,9 @@ export const refreshToken = defineGrant({
       throw invalidGrant('the refresh token is bound to a DPoP key; present a proof of that key (RFC 9449 §5)');
     }
     if (presented.revokedAt !== null) throw invalidGrant('the refresh token is revoked');
+    const successor = services.refreshValues.successor(value);
+    // Reuse is decided first: no other refusal (scope, policy) may let a replayed token go unpunished.
+    if (presented.rotatedAt !== null) await requireGrace(services, presented, successor.hash, new Date(services.now()));
     await requireActiveUser(services, presented.subject);
 
     const scope = narrowScope(params.get('scope'), presented.scope);
@@ -58,7 +61,6 @@ export const refreshToken = defineGrant({
     });
 
     const at = new Date(services.now());
-    const successor = services.refreshValues.successor(value);
     const rotation = await services.tokens.rotate(hash, successorRecord(presented, successor.hash, at, services), at);
     switch (rotation.status) {
       case 'rotated':

@@ -95,6 +95,15 @@ describe.each(STORES)('refresh_token grant on %s (RFC 6749 §6, RFC 9700 §4.14.
     }
   });
 
+  it('RFC 9700 §4.14.2: reuse is detected before any other check — a replayed token with a widened scope still revokes the family', async () => {
+    const first = await family();
+    const second = (await f.refresh(first.refresh_token)).json();
+    f.clock.advance(11);
+    expect(error(await f.refresh(first.refresh_token, { scope: 'openid read write admin' }))).toEqual({ status: 400, error: 'invalid_grant' });
+    expect(await f.introspect(second.refresh_token)).toEqual({ active: false });
+    expect(await f.introspect(second.access_token)).toEqual({ active: false });
+  });
+
   it('RFC 9700 §4.14.2: presenting an older ancestor (its successor already rotated) is reuse, even inside the grace window', async () => {
     const first = await family();
     const second = (await f.refresh(first.refresh_token)).json();
