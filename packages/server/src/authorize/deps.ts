@@ -25,8 +25,15 @@ export const INTERACTION_PATHS = Object.freeze({
   accountTotp: '/account/totp',
 });
 
-/** Cookie base names (the `__Host-` prefix is added over https, see cookies.ts). */
-export const COOKIES = Object.freeze({ session: 'tessera_session', interaction: 'tessera_interaction' });
+/**
+ * Cookie base names (the `__Host-` prefix is added over https, see cookies.ts). `browser` is a random,
+ * long-lived id of a browser that once signed in: the login throttle treats it as a known source, so
+ * an account lock caused by strangers never locks out the owner's own browser.
+ */
+export const COOKIES = Object.freeze({ session: 'tessera_session', interaction: 'tessera_interaction', browser: 'tessera_browser' });
+
+/** How long the known-browser cookie lives (browsers cap cookie lifetimes at 400 days). */
+export const BROWSER_COOKIE_SECONDS = 365 * 86_400;
 
 /** The storage slices the user-facing half reads and writes. */
 export type InteractionStorage = Pick<Storage, 'users' | 'sessions' | 'grants' | 'authorizationCodes' | 'deviceCodes' | 'tokens' | 'loginThrottle' | 'devices'>;

@@ -1,9 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { canonicalUsername } from '../accounts/users.js';
+import { readCookie, serializeCookie } from '../interaction/cookies.js';
 import { formActionSourceFor } from '../interaction/headers.js';
 import { passwordStep, totpStep, type LoginOutcome } from '../interaction/login-attempt.js';
 import { loginPage, totpVerifyPage, type InteractionError } from '../interaction/pages/index.js';
-import { INTERACTION_PATHS, type InteractionDeps } from './deps.js';
+import { BROWSER_COOKIE_SECONDS, COOKIES, INTERACTION_PATHS, type InteractionDeps } from './deps.js';
 import { interactionLost, proceed } from './flow.js';
 import { bodyOf, formIsGenuine, refuseOtherMethods, sendFlow, sendPage } from './http.js';
 import { interactionCookie, readInteraction, type InteractionState } from './interaction.js';
@@ -16,6 +18,12 @@ import { createSession } from './session.js';
  * checked; see interaction/login-attempt.ts. A complete sign-in starts a fresh SSO session.
  */
 export function registerLogin(scope: FastifyInstance, deps: InteractionDeps): void {
+  /** The browser's known-source id, or a fresh one (set as a cookie only after a complete sign-in). */
+  const browserOf = (request: FastifyRequest): { id: string; isNew: boolean } => {
+    const id = readCookie(request.headers.cookie, COOKIES.browser, deps.cookies);
+    return id !== undefined && /^[A-Za-z0-9_-]{22,64}$/.test(id) ? { id, isNew: false } : { id: randomBytes(16).toString('base64url'), isNew: true };
+  };
+
   /** After the form, the browser may be redirected to the client: its origin must be in form-action. */
   const formActionSources = (state: InteractionState) => {
     const source = state.request && formActionSourceFor(state.request.redirectUri);
@@ -58,7 +66,15 @@ export function registerLogin(scope: FastifyInstance, deps: InteractionDeps): vo
   }
 
   /** What every login outcome leads to; `page` re-renders the form that was just sent. */
-  async function settle(request: FastifyRequest, reply: FastifyReply, state: InteractionState, outcome: LoginOutcome, page: 'password' | 'totp', username: string) {
+  async function settle(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    state: InteractionState,
+    outcome: LoginOutcome,
+    page: 'password' | 'totp',
+    username: string,
+    browser: { id: string; isNew: boolean },
+  ) {
     switch (outcome.kind) {
       case 'throttled':
         return page === 'password'
@@ -74,7 +90,9 @@ export function registerLogin(scope: FastifyInstance, deps: InteractionDeps): vo
         const { session, cookie } = await createSession(deps, outcome.user, outcome.amr);
         request.log.info({ sid: session.record.sid, amr: outcome.amr }, 'signed in');
         const { pendingUserId: _u, pendingUsername: _n, ...rest } = state;
-        return sendFlow(reply, await proceed(deps, { ...rest, signedInSid: session.record.sid }, session), [cookie]);
+        const cookies = [cookie];
+        if (browser.isNew) cookies.push(serializeCookie(COOKIES.browser, browser.id, deps.cookies, { maxAgeSeconds: BROWSER_COOKIE_SECONDS }));
+        return sendFlow(reply, await proceed(deps, { ...rest, signedInSid: session.record.sid }, session), cookies);
       }
     }
   }
@@ -92,8 +110,9 @@ export function registerLogin(scope: FastifyInstance, deps: InteractionDeps): vo
     const typed = form.get('username') ?? '';
     const username = canonicalUsername(typed) ?? typed.slice(0, 64);
     if (!formIsGenuine(deps, request, state.id)) return showLogin(reply, state, { error: 'csrf', username });
-    const outcome = await passwordStep({ accounts: deps.accounts, throttle: deps.throttle }, { username, password: form.get('password') ?? '', ip: request.ip });
-    return settle(request, reply, state, outcome, 'password', username);
+    const browser = browserOf(request);
+    const outcome = await passwordStep({ accounts: deps.accounts, throttle: deps.throttle }, { username, password: form.get('password') ?? '', ip: request.ip, deviceId: browser.id });
+    return settle(request, reply, state, outcome, 'password', username, browser);
   });
   refuseOtherMethods(scope, INTERACTION_PATHS.login, ['GET', 'HEAD', 'POST']);
 
@@ -111,8 +130,9 @@ export function registerLogin(scope: FastifyInstance, deps: InteractionDeps): vo
     if (userId === undefined) return sendFlow(reply, { outcome: { kind: 'redirect', location: INTERACTION_PATHS.login }, cookies: [] });
     if (!formIsGenuine(deps, request, state.id)) return showTotp(reply, state, { error: 'csrf' });
     const username = state.pendingUsername ?? '';
-    const outcome = await totpStep({ accounts: deps.accounts, throttle: deps.throttle }, { userId, username, code: bodyOf(request).get('code') ?? '', ip: request.ip });
-    return settle(request, reply, state, outcome, 'totp', username);
+    const browser = browserOf(request);
+    const outcome = await totpStep({ accounts: deps.accounts, throttle: deps.throttle }, { userId, username, code: bodyOf(request).get('code') ?? '', ip: request.ip, deviceId: browser.id });
+    return settle(request, reply, state, outcome, 'totp', username, browser);
   });
   refuseOtherMethods(scope, INTERACTION_PATHS.totp, ['GET', 'HEAD', 'POST']);
 }
