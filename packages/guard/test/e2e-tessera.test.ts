@@ -22,6 +22,8 @@ let apiUrl: string;
 let guard: Guard;
 let svc: { id: string; secret: string };
 let receiver: { id: string; secret: string };
+const PUSH_SECRET = 'push-secret-known-only-to-the-transmitter';
+const pushed: string[] = [];
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -64,6 +66,14 @@ beforeAll(async () => {
   api = Fastify();
   await api.register(fastifyGuard, { guard });
   api.get('/v1/reports', { onRequest: api.requireAuth({ scopes: ['reports:read'] }) }, async (req) => ({ sub: req.auth?.subject, jkt: req.auth?.binding?.jkt ?? null }));
+  // RFC 8935 push endpoint: only the transmitter knows the stream's authorization header.
+  api.addContentTypeParser('application/secevent+jwt', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  api.post('/ssf/events', async (req, reply) => {
+    pushed.push(String(req.headers['content-type']));
+    if (req.headers.authorization !== `Bearer ${PUSH_SECRET}`) return reply.code(400).send({ err: 'authentication_failed', description: 'bad credentials' });
+    const { status, headers, body } = await guard.ssf.handlePush(req.body, req.headers['content-type']);
+    return reply.code(status).headers(headers).send(body);
+  });
   await api.listen({ port: apiPort, host: '127.0.0.1' });
 });
 afterAll(async () => {
@@ -123,5 +133,26 @@ describe('CAEP from Tessera\'s SSF transmitter to the guard (RFC 8936 poll)', ()
     } finally {
       await poller.stop();
     }
+  });
+});
+
+describe('CAEP from Tessera\'s SSF transmitter to the guard (RFC 8935 push)', () => {
+  it('a session revoked at the server is pushed to the API\'s endpoint and its tokens are refused from then on', async () => {
+    const metadata = (await (await fetch(`${issuer}/.well-known/ssf-configuration`)).json()) as { configuration_endpoint: string };
+    const created = await fetch(metadata.configuration_endpoint, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await ssfToken()}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ delivery: { method: 'urn:ietf:rfc:8935', endpoint_url: `${apiUrl}/ssf/events`, authorization_header: `Bearer ${PUSH_SECRET}` } }),
+    });
+    expect(created.status).toBe(201);
+    const now = Math.floor(Date.now() / 1000);
+    const inSession = tessera.keys.signer('ES256').sign(
+      { iss: issuer, sub: 'bob', aud: API_ID, iat: now - 1, exp: now + 300, jti: 'e2e-2', client_id: svc.id, scope: 'reports:read', sid: 'sess-2' },
+      'at+jwt',
+    );
+    expect((await call(inSession, 'Bearer')).status).toBe(200);
+    tessera.events.emit('session.revoked', { sid: 'sess-2', userId: 'bob', at: new Date(), reason: 'e2e push' });
+    await expect.poll(async () => (await call(inSession, 'Bearer')).status, { timeout: 5000, interval: 50 }).toBe(401);
+    expect(pushed).toContain('application/secevent+jwt');
   });
 });
