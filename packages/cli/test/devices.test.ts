@@ -63,6 +63,16 @@ describe('tessera devices', { timeout: 60_000 }, () => {
     expect(text.stdout).toMatch(/disk_not_encrypted: .*\n\s+fix: Turn on disk encryption/);
     const asJson = JSON.parse((await run(data, ['devices', 'show', id, '--json'])).stdout);
     expect(asJson.compliance).toMatchObject({ compliant: false, reasons: [{ code: 'disk_not_encrypted' }] });
+    const storage2 = await openStore(storeSettings({ data }, {}, data));
+    try {
+      await storage2.tokens.put({ v: 1, hash: 'h1', kind: 'refresh_token', jti: 'rt-1', clientId: 'c1', subject: 'u1', audience: [], scope: ['openid'],
+        grantId: 'g', jkt: null, deviceId: id, sessionId: null, claims: {}, issuedAt: new Date(), expiresAt: new Date(Date.now() + 60_000), revokedAt: null });
+    } finally {
+      await storage2.close();
+    }
+    const tokens = JSON.parse((await run(data, ['devices', 'tokens', id, '--json'])).stdout);
+    expect(tokens.tokens).toEqual([expect.objectContaining({ jti: 'rt-1', kind: 'refresh_token', client_id: 'c1', revoked_at: null })]);
+    expect(JSON.stringify(tokens)).not.toContain('h1');
     const history = JSON.parse((await run(data, ['devices', 'history', id, '--json'])).stdout);
     expect(history.history.map((h: { event_id: string }) => h.event_id)).toEqual(['e1']);
   });

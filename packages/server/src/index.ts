@@ -47,6 +47,6 @@ export { startBackchannelLogout, signLogoutToken, type BackchannelLogout, type B
 export { AccessDeniedError, createDecisionAdmin, type DecisionAdmin } from './access/index.js';
 export type { DeviceTrust } from './cae/install.js';
 export { SSF_PATHS, DEVICE_COMPLIANCE_CHANGE, SESSION_REVOKED, VERIFICATION, type Ssf } from './ssf/index.js';
-export { createDeviceAdmin, type DeviceAdmin, type DeviceAdminOptions } from './admin/index.js';
+export { createDeviceAdmin, type DeviceAdmin, type DeviceAdminOptions, type DeviceTokenView } from './admin/index.js';
 export { createDeviceRegistry, createComplianceEvaluator, describeReason, parseDeviceKey, type DeviceRegistry, type DeviceView, type ComplianceView, type EnrolDeviceInput, type ReportOutcome, type DevicesConfig } from './devices/index.js';
 export { signWebhook, verifyWebhookSignature } from './signals/hmac.js';

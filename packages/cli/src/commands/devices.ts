@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { DeviceAdmin, DeviceView } from '@tessera/server';
+import type { DeviceAdmin, DeviceTokenView, DeviceView } from '@tessera/server';
 import type { PostureHistoryEntry, Storage } from '@tessera/store';
 import { CliError, JSON_FLAG, parse, STORAGE_FLAGS, str, UsageError } from '../args.js';
 import type { Io } from '../io.js';
@@ -13,12 +13,14 @@ export const DEVICES_USAGE = `usage: tessera devices enrol --platform P --os-ver
        tessera devices list [--user USER_ID] [--uem SOURCE] [--limit N] [--after CURSOR] [--json]
        tessera devices show|delete ID [--json]
        tessera devices history ID [--limit N] [--json]
+       tessera devices tokens ID [--limit N] [--json]
 
 P is ios, ipados, android, macos, windows or linux. --uem names the UEM source whose webhook
 (POST /signals/uem/SOURCE) reports the device. --key FILE holds a PUBLIC JWK (EC P-256, Ed25519 or
 RSA >= 2048 bits; private keys are refused) that proves possession of the device (its DPoP key);
 repeat it for several keys. --id sets the device id (e.g. the UEM's own id, so its webhooks can name
-it); by default a random one is made. show prints the posture, the compliance verdict and, for a
+it); by default a random one is made. tokens lists the stored (refresh and opaque access) tokens bound
+to the device. show prints the posture, the compliance verdict and, for a
 device that is not compliant, every reason with what to do about it. Deleting from the command line
 removes the device and its keys from the store; a running server's tokens bound to it are ended by
 its continuous access evaluation only when the deletion goes through the server (admin API).
@@ -51,6 +53,11 @@ const view = (d: DeviceView) => ({
 
 const historyView = (h: PostureHistoryEntry) => ({
   event_id: h.eventId, source: h.source, reported_at: h.reportedAt.toISOString(), received_at: h.receivedAt.toISOString(), signals: h.signals,
+});
+
+const tokenJson = (t: DeviceTokenView) => ({
+  jti: t.jti, kind: t.kind, client_id: t.clientId, subject: t.subject, session_id: t.sessionId, scope: t.scope, audience: t.audience,
+  issued_at: t.issuedAt.toISOString(), expires_at: t.expiresAt.toISOString(), revoked_at: t.revokedAt?.toISOString() ?? null,
 });
 
 const verdict = (d: DeviceView) => (d.compliance === null ? 'not evaluated' : d.compliance.compliant ? 'compliant' : 'NOT compliant');
@@ -95,7 +102,7 @@ async function readKey(file: string): Promise<unknown> {
 export async function devicesCommand(argv: string[], io: Io): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === '--help' || sub === '-h') return io.out(DEVICES_USAGE), 0;
-  if (sub === undefined) throw new UsageError('missing command (enrol, list, show, delete or history)', DEVICES_USAGE);
+  if (sub === undefined) throw new UsageError('missing command (enrol, list, show, delete, history or tokens)', DEVICES_USAGE);
   switch (sub) {
     case 'enrol':
     case 'enroll':
@@ -105,6 +112,7 @@ export async function devicesCommand(argv: string[], io: Io): Promise<number> {
     case 'show':
     case 'delete':
     case 'history':
+    case 'tokens':
       return single(sub, rest, io);
     default:
       throw new UsageError(`unknown devices command "${sub}"`, DEVICES_USAGE);
@@ -153,8 +161,9 @@ async function list(argv: string[], io: Io): Promise<number> {
   return 0;
 }
 
-async function single(sub: 'show' | 'delete' | 'history', argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(argv, { ...STORAGE_FLAGS, ...JSON_FLAG, ...(sub === 'history' && { limit: { type: 'string' } }) }, DEVICES_USAGE, { min: 1, max: 1 });
+async function single(sub: 'show' | 'delete' | 'history' | 'tokens', argv: string[], io: Io): Promise<number> {
+  const paged = sub === 'history' || sub === 'tokens';
+  const { values, positionals } = parse(argv, { ...STORAGE_FLAGS, ...JSON_FLAG, ...(paged && { limit: { type: 'string' } }) }, DEVICES_USAGE, { min: 1, max: 1 });
   if (values.help) return io.out(DEVICES_USAGE), 0;
   const id = positionals[0]!;
   const asJson = values.json === true;
@@ -168,6 +177,15 @@ async function single(sub: 'show' | 'delete' | 'history', argv: string[], io: Io
     const device = await devices.get(id);
     if (device === undefined) throw new CliError(`no device ${id}`);
     if (sub === 'show') return printDevice(io, device, asJson), 0;
+    if (sub === 'tokens') {
+      const tokens = await devices.tokens(id, limitOf(str(values, 'limit', DEVICES_USAGE)));
+      if (asJson) return io.out(json({ device_id: id, tokens: tokens.map(tokenJson) })), 0;
+      if (tokens.length === 0) return io.out(`no stored tokens bound to ${id}`), 0;
+      io.out(table(['JTI', 'KIND', 'CLIENT', 'SUBJECT', 'ISSUED', 'EXPIRES', 'REVOKED'], tokens.map((t) => [
+        t.jti, t.kind, t.clientId, t.subject, t.issuedAt.toISOString(), t.expiresAt.toISOString(), t.revokedAt?.toISOString() ?? '–',
+      ])));
+      return 0;
+    }
     const entries = await devices.history(id, limitOf(str(values, 'limit', DEVICES_USAGE)));
     if (asJson) return io.out(json({ device_id: id, history: entries.map(historyView) })), 0;
     if (entries.length === 0) return io.out(`no posture reported for ${id}`), 0;

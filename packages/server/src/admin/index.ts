@@ -14,7 +14,7 @@ import {
 } from './schemas.js';
 
 export { AdminError, type AdminIssue } from './errors.js';
-export { createDeviceAdmin, type DeviceAdmin, type DeviceAdminOptions } from './devices.js';
+export { createDeviceAdmin, type DeviceAdmin, type DeviceAdminOptions, type DeviceTokenView } from './devices.js';
 export { ID_TOKEN_ALGS, type CreateClientInput, type CreateClientWithoutSecretInput, type CreateResourceInput, type OidcClientMetadata } from './schemas.js';
 export { createUserAdmin, viewUser, type CreateUserAdminInput, type Revoked, type UserAdmin, type UserAdminOptions, type UserView } from './users.js';
 

@@ -142,3 +142,16 @@ describe('compliance through the registry', () => {
     expect((await f.tessera.admin.devices.history(f.deviceId)).map((h) => h.eventId)).toEqual([b.eventId, a.eventId]);
   });
 });
+
+describe('tokens per device', () => {
+  it('admin.devices.tokens lists the stored tokens bound to the device, newest first, without their hashes', async () => {
+    const base = { v: 1 as const, clientId: 'c1', subject: 'u1', audience: ['https://api.example.com'], scope: ['read'], grantId: 'g1', jkt: 'k',
+      sessionId: 's1', claims: {}, expiresAt: new Date(f.clock.now() + 3_600_000), revokedAt: null };
+    await f.storage.tokens.put({ ...base, hash: 'h-old', kind: 'refresh_token', jti: 'old', deviceId: f.deviceId, issuedAt: new Date(f.clock.now() - 1000) });
+    await f.storage.tokens.put({ ...base, hash: 'h-new', kind: 'access_token', jti: 'new', deviceId: f.deviceId, issuedAt: new Date(f.clock.now()) });
+    await f.storage.tokens.put({ ...base, hash: 'h-other', kind: 'access_token', jti: 'other', deviceId: 'dev_other', issuedAt: new Date(f.clock.now()) });
+    const tokens = await f.tessera.admin.devices.tokens(f.deviceId);
+    expect(tokens.map((t) => [t.jti, t.kind, t.sessionId])).toEqual([['new', 'access_token', 's1'], ['old', 'refresh_token', 's1']]);
+    expect(JSON.stringify(tokens)).not.toContain('h-new');
+  });
+});
