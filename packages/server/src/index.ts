@@ -44,7 +44,7 @@ export { KeyManager, type KeyListing, type KeyManagerOptions } from './keys/inde
 export { StorageUnavailableError, markStorageFailures } from './storage/unavailable.js';
 export { createEventBus, type EventBus, type ServerEventListener, type ServerEventName, type ServerEvents } from './events/bus.js';
 export { startBackchannelLogout, signLogoutToken, type BackchannelLogout, type BackchannelLogoutDeps, type DeliveryResult } from './logout/index.js';
-export { AccessDeniedError, createDecisionAdmin, type DecisionAdmin } from './access/index.js';
+export { AccessDeniedError, createDecisionAdmin, DEVICE_TRUST_PRESET, type DecisionAdmin } from './access/index.js';
 export type { DeviceTrust } from './cae/install.js';
 export { SSF_PATHS, DEVICE_COMPLIANCE_CHANGE, SESSION_REVOKED, VERIFICATION, type Ssf } from './ssf/index.js';
 export { createDeviceAdmin, type DeviceAdmin, type DeviceAdminOptions, type DeviceTokenView } from './admin/index.js';
