@@ -1,3 +1,4 @@
+import { hashSecret } from '@tessera/token';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestBrowser, seeOther } from './browser-helpers.js';
 import { authorizeFixture, PASSWORD, type AuthorizeFixture } from './fixture.js';
@@ -42,7 +43,14 @@ describe('/account/totp', () => {
     expect((await f.storage.users.get(f.alice.id))!.totp!.confirmedAt).not.toBeNull();
 
     f.clock.advance(30);
-    const next = await scriptedLogin({ authorizationUrl: f.authorizeUrl({ prompt: 'login' }), username: 'alice', password: PASSWORD, totpSecret: secret, now: f.clock.now, jar: browser.jar });
-    expect(next.pages).toEqual(['login', 'totp']);
+    // The session still says password only: without acr_values it is good enough…
+    const same = await scriptedLogin({ authorizationUrl: f.authorizeUrl(), username: 'alice', password: PASSWORD, now: f.clock.now, jar: browser.jar });
+    expect(same.pages).toEqual([]);
+    // …but OIDC Core §3.1.2.1 acr_values=mfa steps up to password + TOTP, and the code says acr mfa.
+    const stepUp = await scriptedLogin({ authorizationUrl: f.authorizeUrl({ acr_values: 'mfa' }), username: 'alice', password: PASSWORD, totpSecret: secret, now: f.clock.now, jar: browser.jar });
+    expect(stepUp.pages).toEqual(['login', 'totp']);
+    const record = await f.storage.authorizationCodes.consume(hashSecret(new URL(stepUp.redirect).searchParams.get('code')!), new Date(f.clock.now()));
+    expect(record.status === 'ok' && record.record.acr).toBe('mfa');
+    expect(record.status === 'ok' && record.record.amr).toEqual(['pwd', 'otp', 'mfa']);
   });
 });

@@ -78,6 +78,14 @@ describe('a complete sign-in', () => {
     expect(value).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 
+  it('OIDC Core §3.1.2.1: login_hint prefills the username', async () => {
+    const browser = new TestBrowser(f.base);
+    seeOther(await browser.get(f.authorizeUrl({ login_hint: 'alice' })));
+    const login = await browser.page('/login');
+    expect(login.body).toMatch(/<input id="username" name="username"[^>]* value="alice"/);
+    expect(login.body).toContain('to continue to <strong>Web App</strong>');
+  });
+
   it('response_mode=form_post delivers code, state and iss in an auto-submitting form', async () => {
     const result = await scriptedLogin({ authorizationUrl: f.authorizeUrl({ response_mode: 'form_post' }), username: 'alice', password: PASSWORD, now: f.clock.now });
     expect(result.redirect).toBe(WEB_REDIRECT);
