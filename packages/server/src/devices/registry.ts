@@ -70,6 +70,10 @@ export interface DeviceRegistry {
   /** Validate and register a device with its public keys; {@link AdminError} on bad input or a taken id/key. */
   enrol(input: EnrolDeviceInput): Promise<DeviceView>;
   get(id: string): Promise<DeviceView | undefined>;
+  /**
+   * One page ordered by enrolment (pass `next` back as `after`); with `userId`, that user's devices (at
+   * most `limit`, no cursor).
+   */
   list(options?: { limit?: number; after?: string; userId?: string; uem?: string }): Promise<{ devices: DeviceView[]; next: string | null }>;
   /** Delete with keys and history, and emit `device.deleted` (CAE treats it as non-compliant forever). */
   delete(id: string): Promise<boolean>;
@@ -206,8 +210,9 @@ export function createDeviceRegistry(options: DeviceRegistryOptions): DeviceRegi
     async list(o = {}) {
       const limit = Math.min(Math.max(1, Math.floor(o.limit ?? 100)), 1000);
       if (o.userId !== undefined) {
+        // A user has a handful of devices: one page, no cursor.
         const devices = (await storage.devices.listByUser(o.userId)).filter((d) => o.uem === undefined || d.uem === o.uem);
-        return { devices: devices.map(viewDevice), next: null };
+        return { devices: devices.slice(0, limit).map(viewDevice), next: null };
       }
       const page = await storage.devices.list({ limit, after: o.after, uem: o.uem });
       return { devices: page.devices.map(viewDevice), next: page.next };
