@@ -243,7 +243,14 @@ export function createDeviceRegistry(options: DeviceRegistryOptions): DeviceRegi
     async report(deviceId, report) {
       const result = await storage.devices.recordPosture(deviceId, report, new Date(now()));
       if (result.status === 'not_found') return { status: 'not_found', changed: false };
-      if (result.status !== 'applied') return { status: result.status, device: result.record, changed: false };
+      if (result.status !== 'applied') {
+        // A posture stored without its verdict (the process stopped between the two writes) is evaluated
+        // when the sender retries, which it does because it never got our answer.
+        const d = result.record;
+        const unevaluated = d.posture !== null && (d.compliance === null || d.compliance.evaluatedAt.getTime() < d.posture.receivedAt.getTime());
+        const evaluated = unevaluated ? await reevaluate(deviceId) : undefined;
+        return { status: result.status, device: evaluated?.device ?? d, changed: evaluated?.changed ?? false };
+      }
       const evaluated = await reevaluate(deviceId);
       return { status: 'applied', device: evaluated?.device ?? result.record, changed: evaluated?.changed ?? false };
     },

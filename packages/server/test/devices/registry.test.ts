@@ -117,6 +117,21 @@ describe('compliance through the registry', () => {
     expect(f.changes[0]).toMatchObject({ previous: 'compliant', current: 'not-compliant', reasons: ['disk_not_encrypted'] });
   });
 
+  it('a posture stored without its verdict (crash between the writes) is evaluated when the sender retries the same event', async () => {
+    await f.post(f.report());
+    f.clock.advance(1);
+    const body = f.report({ diskEncrypted: false });
+    // The first delivery stored the posture and stopped before evaluating it.
+    await f.storage.devices.recordPosture(f.deviceId, { eventId: body.eventId as string, source: 'hexnode', reportedAt: new Date(body.reportedAt as string),
+      signals: { diskEncrypted: false, passcodeCompliant: true, jailbroken: false, managed: true, osVersion: '14.5' } }, new Date(f.clock.now()));
+    expect((await f.storage.devices.get(f.deviceId))?.compliance?.compliant).toBe(true);
+    f.clock.advance(1);
+    const retry = await f.post(body);
+    expect(retry.json()).toEqual({ status: 'duplicate' });
+    expect((await f.storage.devices.get(f.deviceId))?.compliance).toMatchObject({ compliant: false, reasons: ['disk_not_encrypted'] });
+    expect(f.changes.map((c) => c.current)).toEqual(['compliant', 'not-compliant']);
+  });
+
   it('a change of reasons without a flip is stored but not announced', async () => {
     await f.post(f.report({ diskEncrypted: false }));
     f.clock.advance(1);
