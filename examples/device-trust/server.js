@@ -5,7 +5,7 @@
 //
 // It starts Tessera on SQLite with:
 //   - a UEM webhook source `sim` (secret from --uem-secret / UEM_SECRET) that examples/uem-simulator signs with;
-//   - the shipped device-trust policies, the payroll rules aimed at --audience (at the token endpoint);
+//   - the device-trust policy preset, its payroll rules aimed at --audience;
 //   - the SSF transmitter (default on);
 // and seeds what the demo needs: the API resource (once), a web client (authorization code +
 // refresh, DPoP) and a receiver client for the API's SSF stream (new ones on every start), the user alice, and — with --device-jwk —
@@ -14,8 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_POLICIES, JAILBROKEN_DEVICES_GET_NOTHING, PAYROLL_REQUIRES_COMPLIANT_BOUND_DEVICE } from '@tessera/policy';
-import { createTessera } from '@tessera/server';
+import { createTessera, DEVICE_TRUST_PRESET } from '@tessera/server';
 
 const { values } = parseArgs({
   options: {
@@ -36,16 +35,9 @@ const issuer = `http://${values.host === '0.0.0.0' ? '127.0.0.1' : values.host}:
 const uemSecret = values['uem-secret'] ?? randomBytes(32).toString('hex');
 mkdirSync(values.data, { recursive: true, mode: 0o700 });
 
-// The shipped examples ("jailbroken devices get nothing", "payroll-api only from compliant, bound
-// devices"), with the payroll rules aimed at this demo's API and scoped to the token endpoint: that is
-// where the device proves possession of its key (DPoP). The browser's visit to /authorize carries no
-// proof, so a "device required" rule there would refuse every sign-in.
-const api = `Tessera::Api::${JSON.stringify(values.audience)}`;
-const policy = [
-  DEFAULT_POLICIES,
-  JAILBROKEN_DEVICES_GET_NOTHING,
-  PAYROLL_REQUIRES_COMPLIANT_BOUND_DEVICE.replaceAll('Tessera::Api::"payroll-api"', api).replaceAll('forbid (principal, action, resource', 'forbid (principal, action == Tessera::Action::"token", resource'),
-].join('\n');
+// The device-trust preset (the shipped examples; "device required" only at the token endpoint, where
+// the device proves its key), with "payroll-api" aimed at this demo's API.
+const policy = DEVICE_TRUST_PRESET.replaceAll('Tessera::Api::"payroll-api"', `Tessera::Api::${JSON.stringify(values.audience)}`);
 
 const tessera = await createTessera({
   config: {
