@@ -145,6 +145,12 @@ describe('CAEP from Tessera\'s SSF transmitter to the guard (RFC 8935 push)', ()
       body: JSON.stringify({ delivery: { method: 'urn:ietf:rfc:8935', endpoint_url: `${apiUrl}/ssf/events`, authorization_header: `Bearer ${PUSH_SECRET}` } }),
     });
     expect(created.status).toBe(201);
+    const { stream_id: streamId } = (await created.json()) as { stream_id: string };
+    // SSF 1.0 §8.1.4: a verification event, requested by the receiver, arrives by push and counts as contact.
+    const before = guard.ssf.health.lastContact ?? 0;
+    await new Promise((r) => setTimeout(r, 5));
+    await guard.ssf.requestVerification({ streamId });
+    await expect.poll(() => (guard.ssf.health.lastContact ?? 0) > before, { timeout: 5000, interval: 20 }).toBe(true);
     const now = Math.floor(Date.now() / 1000);
     const inSession = tessera.keys.signer('ES256').sign(
       { iss: issuer, sub: 'bob', aud: API_ID, iat: now - 1, exp: now + 300, jti: 'e2e-2', client_id: svc.id, scope: 'reports:read', sid: 'sess-2' },

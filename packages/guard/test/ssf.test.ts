@@ -227,6 +227,32 @@ describe('missed events: stream health and catch-up (issue 5 §6)', () => {
     expect(guard.ssf.health.stale).toBe(true);
   });
 
+  it('SSF 1.0 §8.1.4: the heartbeat asks the transmitter\'s verification_endpoint (from its configuration, issuer checked) for a verification event', async () => {
+    const as = new FakeAs([key]);
+    const posts: { authorization: string | undefined; body: Record<string, unknown> }[] = [];
+    let configIssuer = ISSUER;
+    const fetch: FetchLike = async (url, init) => {
+      const reply = (status: number, body: string) => ({ status, headers: { get: () => null }, text: async () => body });
+      if (url === `${ISSUER}/.well-known/ssf-configuration`) return reply(200, JSON.stringify({ issuer: configIssuer, verification_endpoint: `${ISSUER}/ssf/verify` }));
+      if (url === `${ISSUER}/ssf/verify`) {
+        posts.push({ authorization: init?.headers?.authorization, body: JSON.parse(init?.body ?? '{}') });
+        return reply(204, '');
+      }
+      return as.fetch(url, init);
+    };
+    const events: string[] = [];
+    const guard = createGuard({ issuer: ISSUER, audience: AUDIENCE, fetch, now: () => NOW, onEvent: (e) => events.push(e), ssf: { getAccessToken: async () => 'rs-token' } });
+    const heartbeat = guard.ssf.startHeartbeat({ streamId: 'stream-9', intervalMs: 60_000 });
+    await expect.poll(() => posts.length).toBe(1);
+    await heartbeat.stop();
+    expect(posts[0]!.authorization).toBe('Bearer rs-token');
+    expect(posts[0]!.body).toMatchObject({ stream_id: 'stream-9', state: expect.stringMatching(/^[A-Za-z0-9_-]{16}$/) });
+    configIssuer = 'https://impostor.example.com';
+    const other = createGuard({ issuer: ISSUER, audience: AUDIENCE, fetch, now: () => NOW, ssf: { getAccessToken: async () => 'rs-token' } });
+    await expect(other.ssf.requestVerification({ streamId: 'stream-9' })).rejects.toThrow(/another issuer/);
+    expect(posts).toHaveLength(1);
+  });
+
   it('options: onStale introspect without introspection credentials is refused at construction', () => {
     expect(() => createGuard({ issuer: ISSUER, audience: AUDIENCE, ssf: { onStale: 'introspect' } })).toThrow(TypeError);
     expect(() => createGuard({ issuer: ISSUER, audience: AUDIENCE, ssf: { feedUrl: 'http://evil.example.com/feed' } })).toThrow(/https/);

@@ -1,5 +1,6 @@
 import type { DenyEntry } from '../deny-list.js';
-import { fetchJson, isPlainObject, type FetchLike } from '../http.js';
+import { randomBytes } from 'node:crypto';
+import { fetchJson, isPlainObject, UpstreamError, type FetchLike } from '../http.js';
 import type { JwksCache } from '../jwks-cache.js';
 import type { GuardLogger } from '../options.js';
 import { applySet } from './apply.js';
@@ -274,17 +275,70 @@ export class SsfReceiver {
     return { cutoffs, revoked };
   }
 
+  /**
+   * Ask the transmitter for a verification event (SSF 1.0 §8.1.4): `POST <verification_endpoint>
+   * {stream_id, state}`. The verification SET then arrives by the stream's own delivery (push or poll)
+   * and counts as contact — the standard heartbeat of a push stream. The endpoint is read from the
+   * issuer's `/.well-known/ssf-configuration` unless given.
+   */
+  async requestVerification(options: { streamId: string; verificationEndpoint?: string }): Promise<void> {
+    const getAccessToken = this.options.getAccessToken;
+    if (getAccessToken === undefined) throw new TypeError('requestVerification: ssf.getAccessToken is required');
+    const endpoint = options.verificationEndpoint ?? (await this.ssfMetadata()).verification_endpoint;
+    if (typeof endpoint !== 'string') throw new Error('the transmitter has no verification_endpoint');
+    const state = randomBytes(12).toString('base64url');
+    const res = await fetchJson(this.deps.fetch, endpoint, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await getAccessToken()}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ stream_id: options.streamId, state }),
+    }, this.deps.timeoutMs).catch((error: unknown) => {
+      // 204 has no body: fetchJson reports it as "not JSON" with the status; anything else is a failure.
+      if (error instanceof UpstreamError && (error.status === 204 || error.status === 200)) return undefined;
+      throw error;
+    });
+    if (res !== undefined && res.status !== 204 && res.status !== 200) throw new Error(`verification answered ${res.status}`);
+  }
+
+  /** Request a verification event now and every `intervalMs` (default: a third of `maxStaleness`). */
+  startHeartbeat(options: { streamId: string; verificationEndpoint?: string; intervalMs?: number }): Poller {
+    return this.every(options.intervalMs, () => this.requestVerification(options), 'ssf_verification_failed');
+  }
+
+  private metadata: Promise<Record<string, unknown>> | undefined;
+
+  /** The transmitter's configuration (SSF 1.0 §7.2), once; its `issuer` must be the guard's issuer. */
+  private ssfMetadata(): Promise<Record<string, unknown>> {
+    this.metadata ??= (async () => {
+      const url = new URL(this.deps.issuer);
+      const path = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
+      const res = await fetchJson(this.deps.fetch, `${url.origin}/.well-known/ssf-configuration${path}`, {}, this.deps.timeoutMs);
+      if (res.status !== 200 || !isPlainObject(res.body) || res.body.issuer !== this.deps.issuer) {
+        throw new Error('SSF configuration unavailable or for another issuer');
+      }
+      return res.body;
+    })();
+    this.metadata.catch(() => {
+      this.metadata = undefined;
+    });
+    return this.metadata;
+  }
+
   /** Catch up now and then every `intervalMs` (default: a third of `maxStaleness`, so one failure does not make the stream stale). */
   startCatchUp(options: { intervalMs?: number } = {}): Poller {
-    const intervalMs = options.intervalMs ?? Math.max(1000, Math.floor((this.maxStalenessMs || 120_000) / 3));
+    return this.every(options.intervalMs, () => this.catchUp(), 'ssf_catch_up_failed');
+  }
+
+  /** Run `task` now and then every `intervalMs` after each run ends; failures are logged, never thrown. */
+  private every(intervalMs: number | undefined, task: () => Promise<unknown>, failure: string): Poller {
+    const interval = intervalMs ?? Math.max(1000, Math.floor((this.maxStalenessMs || 120_000) / 3));
     let stopped = false;
     let timer: NodeJS.Timeout | undefined;
     let running: Promise<unknown> = Promise.resolve();
     const tick = () => {
-      running = this.catchUp()
-        .catch((error: unknown) => this.deps.log('ssf_catch_up_failed', { message: (error as Error).message }))
+      running = task()
+        .catch((error: unknown) => this.deps.log(failure, { message: (error as Error).message }))
         .finally(() => {
-          if (!stopped) timer = setTimeout(tick, intervalMs);
+          if (!stopped) timer = setTimeout(tick, interval);
         });
     };
     tick();
