@@ -13,10 +13,11 @@ import type { RefreshTokenValues } from './refresh-token.js';
  * the access token issued then and the hash of the family's first refresh token; every later access
  * token of the family has a `jti` derived from the refresh token issued with it
  * ({@link RefreshTokenValues.accessJti}), and refresh tokens link to their successor
- * (`successorHash`) and back to its predecessor (`claims.prev`). Revoking the family walks ledger →
- * first refresh token → successors and lists every `jti`; when pruning has removed the oldest links
- * (expired refresh tokens, whose access tokens have long expired too), the walk also starts from the
- * refresh token at hand, backwards and forwards. Nothing extra is written on the rotation hot path.
+ * (`successorHash`) and back to its predecessor (`claims.prev`). Revoking the family lists every `jti`
+ * that may still be unexpired: from the refresh token at hand (a reused or revoked one; else the first
+ * one, for a replayed code) forwards to the newest, and backwards only as far as an access token issued
+ * then could still live (`ttl.accessTokenMax`), so old links — possibly pruned — are never needed.
+ * Nothing extra is written on the rotation hot path.
  *
  * The ledger is a `TokenRecord` (kind `access_token`, so `rotate` never applies) under the hash of a
  * string that is no token shape (`tessera:ledger:<grantId>`): no presented value can hit it.
@@ -45,6 +46,8 @@ export interface LedgerEntry {
 
 /** How many links a walk follows at most: a family refreshed every minute for 90 days stays far below. */
 const MAX_CHAIN = 200_000;
+/** Seconds added to the longest access-token lifetime when deciding how far back a walk must go (grace, skew). */
+const HORIZON_MARGIN = 120;
 
 const ledgerHash = (grantId: string) => hashSecret(`tessera:ledger:${grantId}`);
 
@@ -70,29 +73,28 @@ export function createFamilies(deps: {
       if (hash !== first) jtis.add(values.accessJti(hash));
     };
     const seen = new Set<string>();
-    async function forward(start: string | null): Promise<void> {
-      for (let hash = start, i = 0; hash !== null && !seen.has(hash) && i < MAX_CHAIN; i++) {
-        const record: TokenRecord | undefined = await tokens.get(hash);
-        if (record === undefined || record.grantId !== grantId) return;
-        seen.add(hash);
-        visit(hash);
-        hash = record.successorHash;
-      }
+    const member = async (hash: string) => {
+      if (seen.has(hash)) return undefined;
+      const record: TokenRecord | undefined = await tokens.get(hash);
+      if (record === undefined || record.grantId !== grantId) return undefined;
+      seen.add(hash);
+      visit(hash);
+      return record;
+    };
+    // Forwards from the token at hand (or the first one) to the newest.
+    let record = await member(from ?? first ?? '');
+    for (let i = 0; record !== undefined && record.successorHash !== null && i < MAX_CHAIN; i++) {
+      record = await member(record.successorHash);
     }
-    await forward(first);
+    // Backwards from the token at hand, only as far as an access token issued with a refresh token can
+    // still be unexpired: older links are not read at all (they may be pruned already).
     if (from !== undefined) {
-      // Backwards over links the first walk could not reach (pruned head), then forwards from there.
-      let hash: string | null = from;
-      for (let i = 0; hash !== null && !seen.has(hash) && i < MAX_CHAIN; i++) {
-        const record: TokenRecord | undefined = await tokens.get(hash);
-        if (record === undefined || record.grantId !== grantId) break;
-        seen.add(hash);
-        visit(hash);
-        const prev: unknown = record.claims.prev;
-        hash = typeof prev === 'string' ? prev : null;
+      const horizon = now() - (deps.accessTokenMax + HORIZON_MARGIN) * 1000;
+      let back = await tokens.get(from);
+      for (let i = 0; back !== undefined && back.issuedAt.getTime() >= horizon && i < MAX_CHAIN; i++) {
+        const prev: unknown = back.claims.prev;
+        back = typeof prev === 'string' ? await member(prev) : undefined;
       }
-      const start = await tokens.get(from);
-      if (start !== undefined && start.grantId === grantId) await forward(start.successorHash);
     }
     return { clientId: ledger?.clientId, jtis };
   }
