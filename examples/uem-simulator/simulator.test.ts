@@ -2,15 +2,20 @@ import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryStorage } from '@tessera/store';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSqliteStorage, type Storage } from '@tessera/store';
 import { createTessera, type Tessera } from '@tessera/server';
 import { COMPLIANT, createFleet, createSimulator } from './simulator.js';
 
-/** The simulator against a real, listening Tessera (real HTTP, real clock). */
+/** The simulator against a real, listening Tessera on a SQLite file (real HTTP, real clock, durable writes). */
 const SECRET = 'sim-secret-0123456789abcdef0123456789';
 let tessera: Tessera;
 let url: string;
 let deviceIds: string[];
+let storage: Storage;
+const dir = mkdtempSync(join(tmpdir(), 'tessera-sim-'));
 
 beforeAll(async () => {
   tessera = await createTessera({
@@ -22,7 +27,7 @@ beforeAll(async () => {
       server: { host: '127.0.0.1', port: 0, logLevel: 'silent' },
       devices: { uem: { sources: { sim: { secrets: [SECRET] } } } },
     },
-    storage: createMemoryStorage(),
+    storage: (storage = createSqliteStorage({ filename: join(dir, 'tessera.db') })),
   });
   url = await tessera.listen();
   deviceIds = [];
@@ -33,6 +38,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await tessera?.close();
+  await storage?.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('uem-simulator', () => {
