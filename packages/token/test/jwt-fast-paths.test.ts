@@ -3,7 +3,7 @@
 // check that token needs: these tests alternate tokens so that a stale memory would show.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { sliceBase64url, sliceUtf8, writeBase64url, writeLatin1 } from '../src/jwt/fast-buffer.js';
+import { sliceBase64url, sliceUtf8, writeBase64url, writeLatin1, writeUtf8 } from '../src/jwt/fast-buffer.js';
 import { TokenError, createJwtSigner, validateClaims, verifyJwt } from '../src/index.js';
 import { NOW, b64, claims, forge, keyFor, keyring } from './helpers.js';
 
@@ -115,6 +115,30 @@ describe('fast-buffer: the direct encoding calls behave exactly like Buffer#writ
         const buf = Buffer.from(bytes);
         expect(sliceBase64url(buf, 0, buf.length)).toBe(buf.toString('base64url', 0, buf.length));
         expect(sliceUtf8(buf, 0, buf.length)).toBe(buf.toString('utf8', 0, buf.length));
+      }),
+    );
+  });
+});
+
+describe('createJwtSigner: payloads encoded in the scratch buffer and beyond it', () => {
+  it('RFC 7515 §7.1: non-ASCII claims (surrogate pairs too) and a payload larger than the scratch round-trip exactly', async () => {
+    const key = await keyFor('EdDSA');
+    const signer = createJwtSigner(key);
+    const options = { typ: 'at+jwt', getKey: keyring(key), maxLength: 1 << 20 };
+    for (const extra of [{ name: 'Zoë 😀 漢字' }, { blob: 'é'.repeat(9000) }, { blob: 'a'.repeat(20_000) }, { name: 'short' }]) {
+      const token = signer.sign(claims(extra), 'at+jwt');
+      expect(verifyJwt(token, options).payload).toEqual(claims(extra));
+      expect(JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'))).toEqual(claims(extra));
+    }
+  });
+
+  it('writeUtf8 matches Buffer#write for any string and room (whole characters only)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 40 }), fc.nat(64), (text, room) => {
+        const a = Buffer.alloc(room, 1);
+        const b = Buffer.alloc(room, 1);
+        expect(writeUtf8(a, text, 0, room)).toBe(b.write(text, 0, room, 'utf8'));
+        expect(a.equals(b)).toBe(true);
       }),
     );
   });

@@ -11,11 +11,12 @@ interface EncodingMethods {
   base64urlSlice?: (this: Buffer, start: number, end: number) => string;
   utf8Slice?: (this: Buffer, start: number, end: number) => string;
   latin1Write?: (this: Buffer, string: string, offset: number, length: number) => number;
+  utf8Write?: (this: Buffer, string: string, offset: number, length: number) => number;
 }
 
 const proto = Buffer.prototype as unknown as EncodingMethods;
 const direct = typeof proto.base64urlWrite === 'function' && typeof proto.base64urlSlice === 'function'
-  && typeof proto.utf8Slice === 'function' && typeof proto.latin1Write === 'function';
+  && typeof proto.utf8Slice === 'function' && typeof proto.latin1Write === 'function' && typeof proto.utf8Write === 'function';
 
 type Internal = Buffer & Required<EncodingMethods>;
 
@@ -38,3 +39,8 @@ export const sliceUtf8: (buf: Buffer, start: number, end: number) => string = di
 export const writeLatin1: (buf: Buffer, string: string, offset: number, length: number) => number = direct
   ? (buf, string, offset, length) => (buf as Internal).latin1Write(string, offset, length)
   : (buf, string, offset, length) => buf.write(string, offset, length, 'latin1');
+
+/** `buf.write(string, offset, length, 'utf8')` (whole characters only, like Buffer#write); `offset + length` within `buf`. */
+export const writeUtf8: (buf: Buffer, string: string, offset: number, length: number) => number = direct
+  ? (buf, string, offset, length) => (buf as Internal).utf8Write(string, offset, length)
+  : (buf, string, offset, length) => buf.write(string, offset, length, 'utf8');

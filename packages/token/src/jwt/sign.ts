@@ -1,6 +1,7 @@
 import { sign, type KeyObject } from 'node:crypto';
 import { TokenError } from '../errors.js';
 import type { SigningAlg } from '../keys/algorithms.js';
+import { sliceBase64url, writeLatin1, writeUtf8 } from './fast-buffer.js';
 import { keyFacts } from './key-check.js';
 
 /** Signs compact JWS/JWTs with one key, pinned to one algorithm. */
@@ -22,6 +23,26 @@ export interface SignerKey {
 }
 
 const TYP = /^[\x21-\x7e]{1,64}$/;
+
+/**
+ * Where the signer encodes: a `Buffer.from` per payload and per signing input costs more than the
+ * encoding. Each use is consumed synchronously (read into a string, or by a synchronous
+ * `crypto.sign`) before the next; larger payloads get buffers of their own.
+ */
+const scratch = Buffer.allocUnsafe(16 * 1024);
+
+/** base64url of the UTF-8 bytes of `text` (RFC 7515 §7.1: BASE64URL(UTF8(JWS Payload))). */
+function utf8Base64url(text: string): string {
+  // A UTF-16 code unit takes at most 3 bytes in UTF-8.
+  if (text.length * 3 > scratch.length) return Buffer.from(text, 'utf8').toString('base64url');
+  return sliceBase64url(scratch, 0, writeUtf8(scratch, text, 0, scratch.length));
+}
+
+/** The bytes of an ASCII signing input (base64url segments and a dot). */
+function latin1Bytes(input: string): Buffer {
+  if (input.length > scratch.length) return Buffer.from(input, 'latin1');
+  return scratch.subarray(0, writeLatin1(scratch, input, 0, input.length));
+}
 
 /**
  * Build a signer on node:crypto with the KeyObject cached and the encoded header cached per `typ`, so
@@ -54,8 +75,9 @@ export function createJwtSigner({ kid, alg, privateKey }: SignerKey): JwtSigner 
       if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
         throw new TokenError('invalid_claim', 'a JWT payload must be a JSON object');
       }
-      const input = encodedHeader(typ) + Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
-      return input + '.' + sign(digest, Buffer.from(input, 'latin1'), key).toString('base64url');
+      const input = encodedHeader(typ) + utf8Base64url(JSON.stringify(payload));
+      const signature = sign(digest, latin1Bytes(input), key);
+      return input + '.' + sliceBase64url(signature, 0, signature.length);
     },
   };
 }
