@@ -74,7 +74,7 @@ export function createPostgresStorage(options: PostgresStorageOptions): Storage 
     db,
     groupCommit: options.groupCommit ?? true,
     rotateToken: kyselyRotate(db),
-    runner: postgresRunner(db),
+    runner: postgresRunner(db, options.preparedHotPath === false ? undefined : pool),
     now: options.now ?? Date.now,
     migrate: async () => migratePostgres(db, schema),
     close: async () => db.destroy(),

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
+import type pg from 'pg';
 import type { CompiledQuery, Compilable, Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
@@ -82,13 +84,33 @@ export function sqliteRunner(raw: BetterSqlite3.Database, db: Kysely<Database>):
   };
 }
 
-/** PostgreSQL: statements through Kysely's pool; transactions as one Kysely transaction. */
-export function postgresRunner(db: Kysely<Database>): SqlRunner {
+/**
+ * PostgreSQL: statements outside transactions run as named prepared statements on the pool (parsed and
+ * planned once per connection: device by key thumbprint is asked on every DPoP-bound token request),
+ * except those with an `IN (…)` list, whose text varies with its length; transactions are one Kysely
+ * transaction. The pool is Kysely's, so rows are parsed the same way either way.
+ */
+export function postgresRunner(db: Kysely<Database>, pool?: pg.Pool): SqlRunner {
   const execOn = (executor: Pick<Kysely<Database>, 'executeQuery'>) => async (query: CompiledQuery): Promise<Executed> => {
     const result = await executor.executeQuery<Record<string, unknown>>(query);
     return { rows: result.rows, changes: Number(result.numAffectedRows ?? BigInt(result.rows.length)) };
   };
-  const exec = execOn(db);
+  const viaKysely = execOn(db);
+  const names = new Map<string, string | null>();
+  const nameOf = (text: string): string | null => {
+    let name = names.get(text);
+    if (name === undefined) {
+      name = / in \(/i.test(text) || names.size >= MAX_PREPARED ? null : `tessera_dt_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+      names.set(text, name);
+    }
+    return name;
+  };
+  const exec = pool === undefined ? viaKysely : async (query: CompiledQuery): Promise<Executed> => {
+    const name = nameOf(query.sql);
+    if (name === null) return viaKysely(query);
+    const result = await pool.query<Record<string, unknown>>({ name, text: query.sql, values: query.parameters as unknown[] });
+    return { rows: result.rows, changes: result.command === 'SELECT' ? result.rows.length : (result.rowCount ?? result.rows.length) };
+  };
   return {
     dialect: 'postgres',
     db,
