@@ -16,8 +16,8 @@ import { issueForAuthorization } from './user-tokens.js';
  *    with the matching PKCE verifier (RFC 7636 §4.6), and — when bound — with a DPoP proof of
  *    the key named at the authorization endpoint (RFC 9449 §10);
  * 4. issue (user active, access policy, tokens): see user-tokens.ts.
- * Every failed check about the code itself is `invalid_grant` with the same kind of description, so a
- * caller cannot probe codes of other clients.
+ * Every failed check about the code is `invalid_grant`; an unknown code and another client's code get
+ * the same description (the difference goes to the operator log only), so codes cannot be probed.
  */
 export const authorizationCode = defineGrant({
   grantType: 'authorization_code',
@@ -37,7 +37,7 @@ export const authorizationCode = defineGrant({
       await services.families.revoke(record.grantId, 'authorization_code_replay');
       throw invalidGrant('the authorization code was already used', { detail: `code replay: grant ${record.grantId} revoked` });
     }
-    if (record.clientId !== client.clientId) throw invalidGrant('the authorization code was issued to another client');
+    if (record.clientId !== client.clientId) throw invalidGrant('the authorization code is invalid', { detail: 'code of another client' });
     if (record.expiresAt.getTime() <= at.getTime()) throw invalidGrant('the authorization code has expired');
     if (params.get('redirect_uri') !== record.redirectUri) {
       throw invalidGrant('redirect_uri must be identical to the one of the authorization request (RFC 6749 §4.1.3)');

@@ -25,7 +25,7 @@ export const deviceCode = defineGrant({
     const record = poll.record;
     // Checked after the poll (the store has no read without one); another client's poll of a
     // pending code only moves lastPolledAt, and it never gets tokens.
-    if (record.clientId !== client.clientId) throw invalidGrant('the device_code was issued to another client');
+    if (record.clientId !== client.clientId) throw invalidGrant('the device_code is invalid', { detail: 'device code of another client' });
     switch (poll.status) {
       case 'expired':
         throw expiredToken();

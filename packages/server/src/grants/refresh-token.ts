@@ -35,7 +35,7 @@ export const refreshToken = defineGrant({
     const presented = await services.tokens.get(hash);
     if (presented === undefined || presented.kind !== 'refresh_token') throw invalidGrant('the refresh token is invalid');
     // Binding checks come before anything changes state: a stolen token in the wrong hands rotates nothing.
-    if (presented.clientId !== client.clientId) throw invalidGrant('the refresh token was issued to another client');
+    if (presented.clientId !== client.clientId) throw invalidGrant('the refresh token is invalid', { detail: 'refresh token of another client' });
     if (presented.jkt !== null && binding?.jkt !== presented.jkt) {
       throw invalidGrant('the refresh token is bound to a DPoP key; present a proof of that key (RFC 9449 §5)');
     }
