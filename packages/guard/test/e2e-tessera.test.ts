@@ -162,3 +162,29 @@ describe('CAEP from Tessera\'s SSF transmitter to the guard (RFC 8935 push)', ()
     expect(pushed).toContain('application/secevent+jwt');
   });
 });
+
+describe('missed events against a running Tessera (issue 5 §6)', () => {
+  it('a guard whose stream is stale asks the server by introspection, which refuses a JWT of a session revoked while it was not listening', async () => {
+    const rs = await tessera.admin.createClient({ name: 'reports-api-introspection', grantTypes: [], resources: [API_ID] });
+    // Never subscribed, never caught up: the stream counts as stale from the start.
+    const offline = createGuard({ issuer, audience: API_ID, algorithms: ['ES256'], introspection: { clientId: rs.client.clientId, clientSecret: rs.clientSecret }, ssf: { audience: receiver.id, maxStaleness: 60 } });
+    const now = Math.floor(Date.now() / 1000);
+    const sign = (sid: string, jti: string) => tessera.keys.signer('ES256').sign(
+      { iss: issuer, sub: 'carol', aud: API_ID, iat: now - 1, exp: now + 300, jti, client_id: svc.id, scope: 'reports:read', sid },
+      'at+jwt',
+    );
+    const revoked = sign('sess-3', 'e2e-3');
+    const alive = sign('sess-4', 'e2e-4');
+    tessera.events.emit('session.revoked', { sid: 'sess-3', userId: 'carol', at: new Date(), reason: 'while the guard was away' });
+    await expect.poll(async () => {
+      try {
+        await offline.verify({ headers: { authorization: `Bearer ${revoked}` }, method: 'GET', url: '/v1/reports' });
+        return 'accepted';
+      } catch (error) {
+        return (error as { reason?: string }).reason;
+      }
+    }, { timeout: 5000, interval: 50 }).toBe('introspection: inactive');
+    expect((await offline.verify({ headers: { authorization: `Bearer ${alive}` }, method: 'GET', url: '/v1/reports' })).subject).toBe('carol');
+    expect(offline.ssf.health.stale).toBe(true);
+  });
+});
