@@ -245,5 +245,12 @@ describe('DPoP at the resource server (RFC 9449 §7)', () => {
     expect((c.vars.get('auth') as AuthResult).binding).toEqual({ jkt: JKT });
     const refused = await honoGuard(guard)(context({ authorization: `DPoP ${bound}`, dpop: proof({ htm: 'DELETE' }) }), async () => undefined);
     expect([refused?.status, refused?.headers.get('www-authenticate')?.startsWith('DPoP ')]).toEqual([401, true]);
+
+    const withNonces = makeGuard({ dpop: { nonce: { secret: Buffer.alloc(32, 6) } } });
+    const sent = new Map<string, string>();
+    const n = context({ authorization: `DPoP ${bound}`, dpop: proof({ nonce: withNonces.dpopNonce() }) });
+    n.header = (name, value) => { sent.set(name, value); };
+    expect(await honoGuard(withNonces)(n, async () => undefined)).toBeUndefined();
+    expect(sent.get('dpop-nonce')).toBe(withNonces.dpopNonce());
   });
 });

@@ -12,6 +12,8 @@ export interface GuardVariables {
 export interface HonoLikeContext {
   req: { raw: { headers: { get(name: string): string | null }; method: string; url: string } };
   set(key: 'auth', value: AuthResult): void;
+  /** Hono's `c.header(name, value)`: used to send `DPoP-Nonce` when the guard demands nonces. */
+  header?(name: string, value: string): void;
   json(body: unknown, status: number, headers: Record<string, string>): Response;
 }
 
@@ -33,6 +35,9 @@ export function honoGuard(guard: Guard, requirements?: Requirements) {
       return c.json(body, status, headers);
     }
     c.set('auth', auth);
+    // RFC 9449 §9: a fresh nonce with every response to a DPoP request, when the guard demands nonces.
+    const nonce = auth.binding === undefined ? undefined : guard.dpopNonce();
+    if (nonce !== undefined) c.header?.('dpop-nonce', nonce);
     await next();
     return undefined;
   };
