@@ -75,7 +75,9 @@ export function createSqlDevices(runner: SqlRunner): DeviceStore {
   function* withKeys(rows: Record<string, unknown>[]): Steps<DeviceRecord[]> {
     if (rows.length === 0) return [];
     const ids = rows.map((r) => r.id as string);
-    const keyRows = (yield db.selectFrom('device_keys').selectAll().where('device_id', 'in', ids)
+    // One device (the common case: get, by key thumbprint) is an equality, so the statement text is fixed.
+    const keyRows = (yield db.selectFrom('device_keys').selectAll()
+      .where('device_id', ids.length === 1 ? '=' : 'in', ids.length === 1 ? ids[0]! : ids)
       .orderBy('device_id').orderBy('ordinal').compile()).rows;
     const byDevice = new Map<string, DeviceKey[]>();
     for (const k of keyRows.map(keyFromRow)) {
