@@ -121,6 +121,7 @@ function runGuardBenches() {
     console.log(`verify ${r.alg.padEnd(6)} guard/raw      ${ratio.toFixed(2).padStart(5)}   ≥ 0.90: ${ratio >= 0.9 ? 'met' : 'NOT met'}`);
   }
   console.log(`example API protected/unprotected ${api.ratio.toFixed(2).padStart(5)}   ≥ 0.70: ${api.ratio >= 0.7 ? 'met' : 'NOT met'}`);
+  if (typeof api.cpuRatio === 'number') console.log(`example API, per server CPU-second  ${api.cpuRatio.toFixed(2).padStart(5)}   (unprotected ÷ protected CPU µs per request, median of pairs)`);
   return { verify, api };
 }
 

@@ -13,6 +13,7 @@ import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { cpuSeconds } from '../../bench/lib/process.js';
 import { exportJWK, SignJWT } from 'jose';
 
 const { values: args } = parseArgs({
@@ -63,9 +64,12 @@ async function run(extra) {
     const check = await fetch(url, { headers });
     if (check.status !== 200) throw new Error(`warm-up answered ${check.status}`);
     await autocannon({ url, headers, connections: Number(args.connections), duration: 1 });
+    const cpuBefore = cpuSeconds(child.pid);
     const result = await autocannon({ url, headers, connections: Number(args.connections), duration: Number(args.seconds) });
+    const cpu = cpuSeconds(child.pid) - cpuBefore;
     if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx, ${result.errors} errors`);
-    return { rps: Math.round(result.requests.average), p99: result.latency.p99 };
+    // Server CPU per request (from /proc; NaN off Linux): steadier than req/s when the machine is shared.
+    return { rps: Math.round(result.requests.average), p99: result.latency.p99, cpuUsPerReq: Math.round((cpu / result.requests.total) * 1e6 * 10) / 10 };
   } finally {
     child.kill('SIGTERM');
   }
@@ -76,15 +80,18 @@ const pairs = [];
 for (let r = 0; r < Number(args.rounds); r++) {
   const unprotected = await run(['--no-guard']);
   const guarded = await run([]);
-  pairs.push({ unprotected, guarded, ratio: guarded.rps / unprotected.rps });
+  pairs.push({ unprotected, guarded, ratio: guarded.rps / unprotected.rps, cpuRatio: unprotected.cpuUsPerReq / guarded.cpuUsPerReq });
 }
 as.close();
+const cpuRatios = pairs.map((p) => p.cpuRatio).sort((a, b) => a - b);
+const cpuRatio = cpuRatios[Math.floor(cpuRatios.length / 2)];
 pairs.sort((a, b) => a.ratio - b.ratio);
 const { unprotected, guarded, ratio } = pairs[Math.floor(pairs.length / 2)];
 console.log(`example API, ${alg} JWT, ${args.connections} connections, ${args.seconds}s per run, median of ${pairs.length} alternating pairs`);
 console.log(`ratios: ${pairs.map((p) => p.ratio.toFixed(3)).join(' ')}`);
 console.log(`unprotected ${unprotected.rps} req/s (p99 ${unprotected.p99} ms)`);
 console.log(`protected   ${guarded.rps} req/s (p99 ${guarded.p99} ms)  ratio ${ratio.toFixed(3)} ${ratio >= 0.7 ? 'ok' : 'BELOW TARGET'} (target ≥ 0.70)`);
+console.log(`server CPU per request: unprotected ${unprotected.cpuUsPerReq} µs, protected ${guarded.cpuUsPerReq} µs; per CPU-second ratio (median of pairs) ${cpuRatio.toFixed(3)}`);
 if (args.json) {
-  console.log(JSON.stringify({ bench: 'protected-api', alg, target: 0.7, unprotected, protected: guarded, ratio, ratios: pairs.map((p) => p.ratio) }));
+  console.log(JSON.stringify({ bench: 'protected-api', alg, target: 0.7, unprotected, protected: guarded, ratio, ratios: pairs.map((p) => p.ratio), cpuRatio, cpuRatios: pairs.map((p) => p.cpuRatio) }));
 }
