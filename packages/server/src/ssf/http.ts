@@ -1,11 +1,14 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { invalidRequest, notFound } from '../errors.js';
+import { invalidRequest, notFound, unsupportedMediaType } from '../errors.js';
 import { NO_STORE } from '../http/headers.js';
 
 const JSON_LIMIT = 64 * 1024;
 
 /** The SSF endpoints speak JSON (SSF 1.0 §8, RFC 8936 §2.4); the rest of the server parses forms only. */
 export function acceptJson(scope: FastifyInstance): void {
+  // Only JSON here: the server's form parser is inherited and must not turn a form into a config.
+  scope.removeAllContentTypeParsers();
+  scope.addContentTypeParser('*', (_request, _payload, done) => done(unsupportedMediaType('content type must be application/json'), undefined));
   scope.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: JSON_LIMIT }, (_request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') return done(null, undefined);
@@ -17,10 +20,10 @@ export function acceptJson(scope: FastifyInstance): void {
   });
 }
 
-/** A JSON object body, or `invalid_request`. */
+/** A JSON object body (an empty body counts as `{}`), or `invalid_request`. */
 export function objectBody(body: unknown): Record<string, unknown> {
-  if (body === undefined || body === null) return {};
-  if (typeof body !== 'object' || Array.isArray(body)) throw invalidRequest('the body must be a JSON object');
+  if (body === undefined) return {};
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidRequest('the body must be a JSON object');
   return body as Record<string, unknown>;
 }
 
