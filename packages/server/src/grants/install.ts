@@ -33,6 +33,8 @@ export function createUserGrants(deps: {
   keys: Pick<KeySource, 'signer'>;
   masterKey: Buffer;
   now: () => number;
+  /** Where family revocations (replayed codes, reused refresh tokens) are reported. */
+  log?: { warn(fields: object, message: string): void };
 }): { services: UserGrantServices; families: Families; idTokenAlgs: SigningAlg[] } {
   const { config, storage, now } = deps;
   const refreshValues = createRefreshTokenValues(deps.masterKey);
@@ -43,6 +45,7 @@ export function createUserGrants(deps: {
     values: refreshValues,
     accessTokenMax: deps.accessTokenMax,
     now,
+    ...(deps.log ? { log: deps.log } : {}),
   });
   const idTokenAlgs = idTokenAlgsOf(config);
   const services: UserGrantServices = {

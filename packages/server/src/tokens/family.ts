@@ -59,6 +59,8 @@ export function createFamilies(deps: {
   /** Upper bound of any access token lifetime (seconds): how long a revocation entry must live. */
   accessTokenMax: number;
   now: () => number;
+  /** Family revocations are security events (replayed codes, reused refresh tokens): logged at warn. */
+  log?: { warn(fields: object, message: string): void };
 }): Families {
   const { tokens, grants, revocations, values, now } = deps;
 
@@ -127,10 +129,11 @@ export function createFamilies(deps: {
       const at = new Date(now());
       // Stored tokens first: after this no rotation can add a link, so the walk below sees the whole chain.
       await grants.revoke(grantId, at);
-      await tokens.revokeByGrant(grantId, at);
+      const stored = await tokens.revokeByGrant(grantId, at);
       const found = await jtisOf(grantId, from);
       const expiresAt = new Date(at.getTime() + deps.accessTokenMax * 1000);
       for (const jti of found.jtis) await revocations.add({ jti, clientId: found.clientId ?? '', expiresAt, revokedAt: at, reason });
+      deps.log?.warn({ grantId, client: found.clientId, reason, storedTokens: stored, jwts: found.jtis.size }, 'grant family revoked');
     },
   };
 }

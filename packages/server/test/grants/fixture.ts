@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
+import type { DestinationStream } from 'pino';
 import { createMemoryStorage, openStorage, type AuthorizationCodeRecord, type Storage } from '@tessera/store';
 import { mintOpaque } from '@tessera/token';
 import { createTessera, type Tessera } from '../../src/index.js';
@@ -58,7 +59,10 @@ export function s256(verifier: string): string {
 }
 
 /** A server on `kind` storage with a frozen clock, two resources, a user, and clients for the user grants. */
-export async function userSetup(kind: StoreKind, config: { tokens?: Record<string, unknown> } = {}): Promise<UserFixture> {
+export async function userSetup(
+  kind: StoreKind,
+  config: { tokens?: Record<string, unknown>; logStream?: DestinationStream } = {},
+): Promise<UserFixture> {
   const clock = frozenClock();
   const dir = kind === 'sqlite' ? mkdtempSync(join(tmpdir(), 'tessera-grants-')) : undefined;
   const schema = kind === 'postgres' ? `tessera_grants_${randomBytes(6).toString('hex')}` : undefined;
@@ -74,11 +78,12 @@ export async function userSetup(kind: StoreKind, config: { tokens?: Record<strin
       dev: true,
       store: { kind: 'memory' },
       keys: { masterKey: Buffer.alloc(32, 7) },
-      server: { logLevel: 'silent' },
+      server: { logLevel: config.logStream ? 'info' : 'silent' },
       ...(config.tokens ? { tokens: config.tokens } : {}),
     },
     storage,
     now: clock.now,
+    ...(config.logStream ? { logStream: config.logStream } : {}),
   });
   await tessera.admin.createResource({ id: JWT_API, tokenFormat: 'jwt', ttl: '10m', scopes: ['read', 'write'] });
   await tessera.admin.createResource({ id: OPAQUE_API, tokenFormat: 'opaque', ttl: 600, scopes: ['read', 'write'] });
