@@ -165,6 +165,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
       keys,
       masterKey,
       now,
+      log: logger.child({ component: 'grants' }),
     });
 
     const repeatable = new Set(grants.flatMap((g) => g.repeatable ?? []));
