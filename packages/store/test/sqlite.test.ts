@@ -7,9 +7,11 @@ import { Kysely, SqliteDialect } from 'kysely';
 import { createSqliteStorage } from '../src/index.js';
 import { migrations } from '../src/sql/migrations.js';
 import type { Database } from '../src/sql/schema.js';
+import { tokenToRow } from '../src/sql/schema.js';
 import type { Storage } from '../src/index.js';
 import { runStorageConformance } from './conformance.js';
 import { at, token } from './fixtures.js';
+import { device, report } from './fixtures-devices.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -114,6 +116,37 @@ describe('sqlite migration 0003 on a database from before it', () => {
       await s.migrate();
       expect(await s.tokens.get(old.hash)).toEqual({ ...columnsBefore0003, rotatedAt: null, successorHash: null });
       expect((await s.tokens.rotate(old.hash, token({ kind: 'refresh_token', grantId: 'g' }), at(1))).status).toBe('rotated');
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('sqlite migration 0004 on a database from before it', () => {
+  it('adds the device-trust tables; tokens stored before it are kept and listed by device', async () => {
+    const filename = join(dir, `t${n++}.db`);
+    const raw = new BetterSqlite3(filename);
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+    const run = (q: { compile(): { sql: string; parameters: readonly unknown[] } }) => {
+      const { sql, parameters } = q.compile();
+      raw.prepare(sql).run(...parameters);
+    };
+    run(db.schema.createTable('tessera_migrations').addColumn('name', 'text', (c) => c.primaryKey()).addColumn('applied_at', 'bigint'));
+    for (const m of migrations.slice(0, 3)) {
+      for (const statement of m.up(db, 'sqlite')) run(statement);
+      run(db.insertInto('tessera_migrations').values({ name: m.name, applied_at: 0 }));
+    }
+    const old = token({ deviceId: 'd-old' });
+    run(db.insertInto('tokens').values(tokenToRow(old)));
+    await db.destroy();
+
+    const s = createSqliteStorage({ filename });
+    try {
+      await s.migrate();
+      expect(await s.tokens.listByDevice('d-old', 10)).toEqual([old]);
+      const d = device();
+      await s.devices.create(d);
+      expect((await s.devices.recordPosture(d.id, report(1), at(2))).status).toBe('applied');
     } finally {
       await s.close();
     }
