@@ -157,6 +157,7 @@ export function createGuard(options: GuardOptions): Guard {
   function mustAskServer(): boolean {
     if (revocationCheck !== undefined) return true;
     if (staleRule === undefined || !ssf.isStale()) return false;
+    ssf.heal();
     if (staleRule === 'refuse') throw new GuardError('temporarily_unavailable', 'ssf stream stale: revocations may have been missed');
     return true;
   }

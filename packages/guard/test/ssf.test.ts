@@ -179,6 +179,16 @@ describe('missed events: stream health and catch-up (issue 5 §6)', () => {
     expect((await refusal(guard.verify(bearer(token)))).status).toBe(503);
   });
 
+  it('a stale guard heals itself: the refused request starts a background catch-up, and once it lands JWTs pass again', async () => {
+    const feed = feedServer([]);
+    const guard = createGuard({ issuer: ISSUER, audience: AUDIENCE, fetch: feed.fetch, now: () => NOW, ssf: { maxStaleness: 60, getAccessToken: async () => 't' } });
+    const token = await signToken(key);
+    expect((await refusal(guard.verify(bearer(token)))).status).toBe(503);
+    await expect.poll(() => guard.ssf.health.stale).toBe(false);
+    expect(feed.seen).toHaveLength(1);
+    expect((await guard.verify(bearer(token))).subject).toBe('user-1');
+  });
+
   it('catch-up applies cut-offs (device, session, subject at an instant) and revoked jtis from the feed, following its cursor', async () => {
     const feed = feedServer([
       { cutoffs: [{ kind: 'device', id: 'dev-9', at: NOW_S - 5, expires_at: NOW_S + 3600 }], revoked: [], next: '1000', more: true },

@@ -104,6 +104,26 @@ export class SsfReceiver {
     this.lastContact = this.deps.now();
   }
 
+  private catchingUp: Promise<unknown> | undefined;
+  private lastKick = Number.NEGATIVE_INFINITY;
+
+  /**
+   * Called by the guard when it meets a stale stream: start one background catch-up from the feed
+   * (single-flight, at most one every 5 s), so a guard heals itself as soon as the server is reachable.
+   * Never awaited on a request path; does nothing without `getAccessToken` or on a paused stream.
+   */
+  heal(): void {
+    if (this.options.getAccessToken === undefined || this.catchingUp !== undefined || !this.streamActive) return;
+    const now = this.deps.now();
+    if (now - this.lastKick < 5000) return;
+    this.lastKick = now;
+    this.catchingUp = this.catchUp()
+      .catch((error: unknown) => this.deps.log('ssf_catch_up_failed', { message: (error as Error).message }))
+      .finally(() => {
+        this.catchingUp = undefined;
+      });
+  }
+
   /** Verify one SET (refreshing the JWKS once for an unknown kid, rate-limited by the cache). */
   private async verify(set: string): Promise<VerifiedSet> {
     const { deps } = this;
