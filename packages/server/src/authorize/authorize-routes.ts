@@ -3,9 +3,9 @@ import { runSteps } from '../endpoints/steps.js';
 import { OAuthError } from '../errors.js';
 import { errorPage } from '../interaction/pages/index.js';
 import { INTERACTION_PATHS, type InteractionDeps } from './deps.js';
-import { interactionLost, proceed, type FlowResult } from './flow.js';
+import { goTo, interactionLost, proceed, type FlowResult } from './flow.js';
 import { bodyOf, refuseOtherMethods, sendFlow } from './http.js';
-import { interactionCookie, newInteraction, readInteraction } from './interaction.js';
+import { newInteraction, readInteraction } from './interaction.js';
 import { RawParams } from './params.js';
 import type { AuthorizationRequest } from './request.js';
 import { authorizationError } from './respond.js';
@@ -50,7 +50,7 @@ export function registerAuthorize(scope: FastifyInstance, deps: InteractionDeps)
     const validated = await validateAuthorizationRequest(deps, bodyOf(request));
     if ('failure' in validated) return sendFlow(reply, validated.failure);
     const state = newInteraction(deps, 'authorize', { request: validated.request });
-    return sendFlow(reply, { outcome: { kind: 'redirect', location: INTERACTION_PATHS.resume }, cookies: [interactionCookie(deps, state)] });
+    return sendFlow(reply, goTo(deps, state, INTERACTION_PATHS.resume));
   });
   refuseOtherMethods(scope, INTERACTION_PATHS.authorize, ['GET', 'HEAD', 'POST']);
 

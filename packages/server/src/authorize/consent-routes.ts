@@ -6,7 +6,7 @@ import { consentPage, errorPage } from '../interaction/pages/index.js';
 import { INTERACTION_PATHS, type InteractionDeps } from './deps.js';
 import { failToClient, interactionLost, proceed, scopesToConsent } from './flow.js';
 import { bodyOf, formIsGenuine, refuseOtherMethods, sendFlow, sendPage } from './http.js';
-import { readInteraction, type InteractionState } from './interaction.js';
+import { interactionPath, readInteraction, type InteractionState } from './interaction.js';
 import { clientDisplayName, type AuthorizationRequest } from './request.js';
 import { currentSession, type ActiveSession } from './session.js';
 
@@ -28,7 +28,7 @@ export function registerConsent(scope: FastifyInstance, deps: InteractionDeps): 
     const policyUri = metadataString(client, 'policy_uri');
     const tosUri = metadataString(client, 'tos_uri');
     const page = consentPage({
-      action: INTERACTION_PATHS.consent,
+      action: interactionPath(INTERACTION_PATHS.consent, state),
       csrfToken: deps.csrf.issue(state.id),
       client: { name: clientDisplayName(client), ...(uri && { uri }), ...(policyUri && { policyUri }), ...(tosUri && { tosUri }) },
       scopes: (missing.scopes.length > 0 ? missing.scopes : request.scope).map((name) => ({ name })),
@@ -41,11 +41,12 @@ export function registerConsent(scope: FastifyInstance, deps: InteractionDeps): 
   /** The interaction, its client and the session, or the flow result to send instead. */
   async function load(request: FastifyRequest) {
     const state = readInteraction(deps, request);
-    if (state === undefined || state.kind !== 'authorize' || state.request === undefined) return { result: interactionLost(deps) };
+    if (state === undefined) return { result: interactionLost(deps) };
+    if (state.kind !== 'authorize' || state.request === undefined) return { result: interactionLost(deps, state) };
     const session = await currentSession(deps, request);
     if (session === undefined) return { result: await proceed(deps, state, undefined) };
     const client = await deps.lookupClient(state.request.clientId);
-    if (client === undefined || client.disabled) return { result: interactionLost(deps) };
+    if (client === undefined || client.disabled) return { result: interactionLost(deps, state) };
     return { state, request: state.request, client, session };
   }
 
@@ -63,7 +64,7 @@ export function registerConsent(scope: FastifyInstance, deps: InteractionDeps): 
       return sendPage(reply, errorPage({ status: 400, error: 'invalid_request', description: 'This form expired or was sent from another page. Go back and try again.' }));
     }
     const decision = bodyOf(request).get('decision');
-    if (decision === 'deny') return sendFlow(reply, failToClient(deps, loaded.request, accessDenied('the user denied the request')));
+    if (decision === 'deny') return sendFlow(reply, failToClient(deps, state, loaded.request, accessDenied('the user denied the request')));
     if (decision !== 'approve') return show(reply, state, loaded.request, client, session, 400);
     await deps.storage.grants.saveConsent(session.user.id, client.clientId, { scopes: loaded.request.scope, resources: loaded.request.resources }, new Date(deps.now()));
     return sendFlow(reply, await proceed(deps, { ...state, consented: true }, session));

@@ -3,7 +3,7 @@ import { authTooOld } from '../accounts/sessions.js';
 import { OAuthError } from '../errors.js';
 import { AccessDeniedError } from '../access/denied.js';
 import { accessDeniedPage, errorPage } from '../interaction/pages/index.js';
-import { clearInteractionCookie, interactionCookie, type InteractionState } from './interaction.js';
+import { clearInteractionCookie, interactionCookie, interactionPath, type InteractionState } from './interaction.js';
 import { INTERACTION_PATHS, type InteractionDeps } from './deps.js';
 import { issueAuthorizationCode } from './issue-code.js';
 import { clientDisplayName, MFA_ACRS, type AuthorizationRequest, type ResponseTarget } from './request.js';
@@ -22,24 +22,25 @@ export const targetOf = (request: AuthorizationRequest): ResponseTarget => ({
   ...(request.state !== undefined && { state: request.state }),
 });
 
-/** Pages for an interaction that cannot go on (expired cookie, client removed meanwhile). */
-export function interactionLost(deps: InteractionDeps): FlowResult {
+/** The page for an interaction that cannot go on (expired or unknown, client removed meanwhile). */
+export function interactionLost(deps: InteractionDeps, state?: InteractionState): FlowResult {
   return {
     outcome: {
       kind: 'page',
       page: errorPage({ status: 400, error: 'invalid_request', description: 'This sign-in has expired or was already completed. Return to the application and start again.' }),
     },
-    cookies: [clearInteractionCookie(deps)],
+    cookies: state === undefined ? [] : [clearInteractionCookie(deps, state)],
   };
 }
 
 /** End the interaction with an error sent to the client. */
-export function failToClient(deps: InteractionDeps, request: AuthorizationRequest, error: OAuthError): FlowResult {
-  return { outcome: authorizationError(targetOf(request), deps.issuer, error), cookies: [clearInteractionCookie(deps)] };
+export function failToClient(deps: InteractionDeps, state: InteractionState, request: AuthorizationRequest, error: OAuthError): FlowResult {
+  return { outcome: authorizationError(targetOf(request), deps.issuer, error), cookies: [clearInteractionCookie(deps, state)] };
 }
 
-const goTo = (deps: InteractionDeps, state: InteractionState, path: string): FlowResult => ({
-  outcome: { kind: 'redirect', location: path },
+/** Continue at the page `path` of this interaction, storing its state. */
+export const goTo = (deps: InteractionDeps, state: InteractionState, path: string): FlowResult => ({
+  outcome: { kind: 'redirect', location: interactionPath(path, state) },
   cookies: [interactionCookie(deps, state)],
 });
 
@@ -82,16 +83,16 @@ export async function proceed(deps: InteractionDeps, state: InteractionState, se
     const path = state.kind === 'device'
       ? `${INTERACTION_PATHS.device}${state.userCode ? `?user_code=${encodeURIComponent(state.userCode)}` : ''}`
       : INTERACTION_PATHS.accountTotp;
-    return { outcome: { kind: 'redirect', location: path }, cookies: [clearInteractionCookie(deps)] };
+    return { outcome: { kind: 'redirect', location: path }, cookies: [clearInteractionCookie(deps, state)] };
   }
   const request = state.request;
-  if (request === undefined) return interactionLost(deps);
+  if (request === undefined) return interactionLost(deps, state);
   const client = await deps.lookupClient(request.clientId);
-  if (client === undefined || client.disabled) return interactionLost(deps);
+  if (client === undefined || client.disabled) return interactionLost(deps, state);
 
   if (needsSignIn(deps, request, state, session)) {
     if (request.prompt.includes('none')) {
-      return failToClient(deps, request, new OAuthError('login_required', 400, 'the user must sign in'));
+      return failToClient(deps, state, request, new OAuthError('login_required', 400, 'the user must sign in'));
     }
     return goTo(deps, state, INTERACTION_PATHS.login);
   }
@@ -100,15 +101,15 @@ export async function proceed(deps: InteractionDeps, state: InteractionState, se
     const missing = await scopesToConsent(deps, request, active.user.id);
     if (missing.scopes.length > 0 || missing.resources.length > 0) {
       if (request.prompt.includes('none')) {
-        return failToClient(deps, request, new OAuthError('consent_required', 400, 'the user must consent'));
+        return failToClient(deps, state, request, new OAuthError('consent_required', 400, 'the user must consent'));
       }
       return goTo(deps, state, INTERACTION_PATHS.consent);
     }
   }
-  return finish(deps, request, client, active);
+  return finish(deps, state, request, client, active);
 }
 
-async function finish(deps: InteractionDeps, request: AuthorizationRequest, client: ClientRecord, session: ActiveSession): Promise<FlowResult> {
+async function finish(deps: InteractionDeps, state: InteractionState, request: AuthorizationRequest, client: ClientRecord, session: ActiveSession): Promise<FlowResult> {
   // With `dpop_jkt` the tokens will be bound to that key, and so to the device holding it: the policy
   // sees that device now. It is only a claim here; /token requires a proof of the same key
   // (RFC 9449 §10) and asks the policy again, so naming someone else's key gains nothing.
@@ -126,10 +127,10 @@ async function finish(deps: InteractionDeps, request: AuthorizationRequest, clie
     });
   } catch (error) {
     if (!(error instanceof OAuthError)) throw error;
-    return accessRefused(deps, request, client, error);
+    return accessRefused(deps, state, request, client, error);
   }
   const code = await issueAuthorizationCode(deps, request, session);
-  return { outcome: authorizationResponse(targetOf(request), deps.issuer, { code }), cookies: [clearInteractionCookie(deps)] };
+  return { outcome: authorizationResponse(targetOf(request), deps.issuer, { code }), cookies: [clearInteractionCookie(deps, state)] };
 }
 
 /**
@@ -139,8 +140,8 @@ async function finish(deps: InteractionDeps, request: AuthorizationRequest, clie
  * link cannot carry the response (form_post, a native app's private-use scheme) the error is sent to
  * the client at once instead.
  */
-function accessRefused(deps: InteractionDeps, request: AuthorizationRequest, client: ClientRecord, error: OAuthError): FlowResult {
-  const response = failToClient(deps, request, error);
+function accessRefused(deps: InteractionDeps, state: InteractionState, request: AuthorizationRequest, client: ClientRecord, error: OAuthError): FlowResult {
+  const response = failToClient(deps, state, request, error);
   if (!(error instanceof AccessDeniedError) || response.outcome.kind !== 'redirect' || !/^https?:/.test(response.outcome.location)) return response;
   const page = accessDeniedPage({
     reason: error.reason,

@@ -4,12 +4,14 @@ import { clearCookie, readCookie, serializeCookie } from '../interaction/cookies
 import { MAX_SEALED_LENGTH } from '../interaction/sealed.js';
 import { invalidRequest } from '../errors.js';
 import { COOKIES, type InteractionDeps } from './deps.js';
+import { RawParams } from './params.js';
 import type { AuthorizationRequest } from './request.js';
 
 /**
- * How far one person got in one interaction. Sealed into a cookie (see interaction/sealed.ts), so it
- * survives any node answering the next page; `id` binds the pages' CSRF tokens to this interaction.
- * One interaction per browser: starting another (a second /authorize) replaces it.
+ * How far one person got in one interaction. Sealed into a cookie of its own (see
+ * interaction/sealed.ts), so it survives any node answering the next page. `id` names the cookie, is
+ * carried in the page URLs (`?i=`, not a secret) so that several tabs can sign in to several
+ * applications at once, and binds the pages' CSRF tokens to this interaction.
  */
 export interface InteractionState {
   readonly id: string;
@@ -39,11 +41,24 @@ export function newInteraction(
   return { id: randomBytes(16).toString('base64url'), expiresAt: deps.now() + deps.interactionTtl * 1000, kind, ...extra };
 }
 
-/** The interaction of this browser, or `undefined` when there is none, it expired, or it was tampered with. */
+const ID = /^[A-Za-z0-9_-]{22}$/;
+const cookieBase = (id: string) => `${COOKIES.interaction}_${id}`;
+
+/** `path` for the interaction `state` (its id in the query). */
+export function interactionPath(path: string, state: Pick<InteractionState, 'id'>): string {
+  return `${path}?i=${state.id}`;
+}
+
+/**
+ * The interaction a page request names (`?i=`), or `undefined` when there is none, it expired, it was
+ * tampered with, or the sealed state belongs to another id.
+ */
 export function readInteraction(deps: InteractionDeps, request: FastifyRequest): InteractionState | undefined {
-  const sealed = readCookie(request.headers.cookie, COOKIES.interaction, deps.cookies);
+  const id = RawParams.fromUrlLenient(request.url).get('i');
+  if (id === undefined || !ID.test(id)) return undefined;
+  const sealed = readCookie(request.headers.cookie, cookieBase(id), deps.cookies);
   const state = deps.sealer.open<InteractionState>(PURPOSE, sealed, deps.now());
-  return state !== undefined && typeof state.id === 'string' && typeof state.kind === 'string' ? state : undefined;
+  return state !== undefined && state.id === id && typeof state.kind === 'string' ? state : undefined;
 }
 
 /**
@@ -53,9 +68,10 @@ export function readInteraction(deps: InteractionDeps, request: FastifyRequest):
 export function interactionCookie(deps: InteractionDeps, state: InteractionState): string {
   const sealed = deps.sealer.seal(PURPOSE, state, state.expiresAt);
   if (sealed.length > MAX_SEALED_LENGTH) throw invalidRequest('the authorization request is too large');
-  return serializeCookie(COOKIES.interaction, sealed, deps.cookies, { maxAgeSeconds: Math.max(1, (state.expiresAt - deps.now()) / 1000) });
+  return serializeCookie(cookieBase(state.id), sealed, deps.cookies, { maxAgeSeconds: Math.max(1, (state.expiresAt - deps.now()) / 1000) });
 }
 
-export function clearInteractionCookie(deps: Pick<InteractionDeps, 'cookies'>): string {
-  return clearCookie(COOKIES.interaction, deps.cookies);
+/** Deletes the interaction's cookie once it is finished. */
+export function clearInteractionCookie(deps: Pick<InteractionDeps, 'cookies'>, state: Pick<InteractionState, 'id'>): string {
+  return clearCookie(cookieBase(state.id), deps.cookies);
 }

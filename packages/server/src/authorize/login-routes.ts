@@ -6,9 +6,9 @@ import { formActionSourceFor } from '../interaction/headers.js';
 import { passwordStep, totpStep, type LoginOutcome } from '../interaction/login-attempt.js';
 import { loginPage, totpVerifyPage, type InteractionError } from '../interaction/pages/index.js';
 import { BROWSER_COOKIE_SECONDS, COOKIES, INTERACTION_PATHS, type InteractionDeps } from './deps.js';
-import { interactionLost, proceed } from './flow.js';
+import { goTo, interactionLost, proceed } from './flow.js';
 import { bodyOf, formIsGenuine, refuseOtherMethods, sendFlow, sendPage } from './http.js';
-import { interactionCookie, readInteraction, type InteractionState } from './interaction.js';
+import { interactionPath, readInteraction, type InteractionState } from './interaction.js';
 import { clientDisplayName } from './request.js';
 import { createSession } from './session.js';
 
@@ -41,7 +41,7 @@ export function registerLogin(scope: FastifyInstance, deps: InteractionDeps): vo
     return sendPage(
       reply,
       loginPage({
-        action: INTERACTION_PATHS.login,
+        action: interactionPath(INTERACTION_PATHS.login, state),
         csrfToken: deps.csrf.issue(state.id),
         formActionSources: formActionSources(state),
         ...(username !== undefined && { username }),
@@ -56,7 +56,7 @@ export function registerLogin(scope: FastifyInstance, deps: InteractionDeps): vo
     return sendPage(
       reply,
       totpVerifyPage({
-        action: INTERACTION_PATHS.totp,
+        action: interactionPath(INTERACTION_PATHS.totp, state),
         csrfToken: deps.csrf.issue(state.id),
         formActionSources: formActionSources(state),
         ...(extra.error !== undefined && { error: extra.error }),
@@ -84,7 +84,7 @@ export function registerLogin(scope: FastifyInstance, deps: InteractionDeps): vo
         return page === 'password' ? showLogin(reply, state, { error: outcome.error, username }) : showTotp(reply, state, { error: outcome.error });
       case 'totp_required': {
         const next: InteractionState = { ...state, pendingUserId: outcome.userId, pendingUsername: username };
-        return sendFlow(reply, { outcome: { kind: 'redirect', location: INTERACTION_PATHS.totp }, cookies: [interactionCookie(deps, next)] });
+        return sendFlow(reply, goTo(deps, next, INTERACTION_PATHS.totp));
       }
       case 'signed_in': {
         const { session, cookie } = await createSession(deps, outcome.user, outcome.amr);
@@ -119,7 +119,7 @@ export function registerLogin(scope: FastifyInstance, deps: InteractionDeps): vo
   scope.get(INTERACTION_PATHS.totp, async (request, reply) => {
     const state = readInteraction(deps, request);
     if (state === undefined) return sendFlow(reply, interactionLost(deps));
-    if (state.pendingUserId === undefined) return sendFlow(reply, { outcome: { kind: 'redirect', location: INTERACTION_PATHS.login }, cookies: [] });
+    if (state.pendingUserId === undefined) return sendFlow(reply, { outcome: { kind: 'redirect', location: interactionPath(INTERACTION_PATHS.login, state) }, cookies: [] });
     return showTotp(reply, state);
   });
 
@@ -127,7 +127,7 @@ export function registerLogin(scope: FastifyInstance, deps: InteractionDeps): vo
     const state = readInteraction(deps, request);
     if (state === undefined) return sendFlow(reply, interactionLost(deps));
     const userId = state.pendingUserId;
-    if (userId === undefined) return sendFlow(reply, { outcome: { kind: 'redirect', location: INTERACTION_PATHS.login }, cookies: [] });
+    if (userId === undefined) return sendFlow(reply, { outcome: { kind: 'redirect', location: interactionPath(INTERACTION_PATHS.login, state) }, cookies: [] });
     if (!formIsGenuine(deps, request, state.id)) return showTotp(reply, state, { error: 'csrf' });
     const username = state.pendingUsername ?? '';
     const browser = browserOf(request);

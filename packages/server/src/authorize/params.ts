@@ -48,6 +48,15 @@ export class RawParams {
     return q === -1 ? RawParams.empty : RawParams.parse(url.slice(q + 1));
   }
 
+  /** Like {@link fromUrl}, but a malformed query yields no parameters instead of an error (for page URLs). */
+  static fromUrlLenient(url: string): RawParams {
+    try {
+      return RawParams.fromUrl(url);
+    } catch {
+      return RawParams.empty;
+    }
+  }
+
   /** The value of a parameter sent at most once; `undefined` when absent or sent more than once (see {@link isRepeated}). */
   get(name: string): string | undefined {
     const list = this.values.get(name);

@@ -45,7 +45,7 @@ function expectErrorRedirect(response: Response, error: string, redirectUri = WE
 
 const toLogin = (response: Response) => {
   expect(response.status).toBe(303);
-  expect(response.headers.get('location')).toBe('/login');
+  expect(response.headers.get('location')).toMatch(/^\/login\?i=[\w-]{22}$/);
 };
 
 describe('requests that must never redirect (RFC 6749 §4.1.2.1, RFC 9700 §4.11.2)', () => {
@@ -216,8 +216,9 @@ describe('POST /authorize (OIDC Core §3.1.2.1)', () => {
     const body = new URL(f.authorizeUrl()).searchParams.toString();
     const response = await fetch(`${f.base}/authorize`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
     expect(response.status).toBe(303);
-    expect(response.headers.get('location')).toBe('/authorize/resume');
-    expect(response.headers.getSetCookie().join()).toContain('tessera_interaction=');
+    expect(response.headers.get('location')).toMatch(/^\/authorize\/resume\?i=[\w-]{22}$/);
+    const id = new URL(response.headers.get('location')!, f.base).searchParams.get('i');
+    expect(response.headers.getSetCookie().join()).toContain(`tessera_interaction_${id}=`);
   });
 
   it('refuses the same bad requests', async () => {

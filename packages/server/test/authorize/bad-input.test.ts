@@ -45,7 +45,9 @@ const rows: Row[] = [
   { name: '/authorize/resume without an interaction', url: '/authorize/resume', status: 400 },
   { name: 'GET /login without an interaction', url: '/login', status: 400 },
   { name: 'POST /login without an interaction', method: 'POST', url: '/login', contentType: FORM, body: 'username=a&password=b', status: 400 },
-  { name: 'POST /login with a forged interaction cookie', method: 'POST', url: '/login', contentType: FORM, body: 'username=a&password=b', cookie: `tessera_interaction=${'A'.repeat(200)}`, status: 400 },
+  { name: 'POST /login with a forged interaction cookie', method: 'POST', url: `/login?i=${'A'.repeat(22)}`, contentType: FORM, body: 'username=a&password=b', cookie: `tessera_interaction_${'A'.repeat(22)}=${'A'.repeat(200)}`, status: 400 },
+  { name: 'GET /login with a malformed interaction id', url: '/login?i=%zz&i=../../x', status: 400 },
+  { name: 'GET /consent with an interaction id that has no cookie', url: `/consent?i=${'B'.repeat(22)}`, status: 400 },
   { name: 'POST /login with a cookie header full of junk', method: 'POST', url: '/login', contentType: FORM, body: 'username=a', cookie: 'tessera_interaction="%%%"; ;;=;tessera_session', status: 400 },
   { name: 'POST /login with JSON', method: 'POST', url: '/login', contentType: 'application/json', body: '{}', status: 415 },
   { name: 'DELETE /login', method: 'DELETE', url: '/login', status: 405 },
@@ -77,7 +79,7 @@ describe('bad input on every page', () => {
     expect(response.statusCode).toBe(row.status);
     if (row.status === 303) {
       const location = response.headers.location as string;
-      expect(location.startsWith(WEB_REDIRECT) || location === '/login').toBe(true);
+      expect(location.startsWith(WEB_REDIRECT) || location.startsWith('/login?i=')).toBe(true);
       expect(location).not.toMatch(/[\r\n]/);
       expect(response.headers['set-cookie'] ?? '').not.toContain('x=1');
       return;

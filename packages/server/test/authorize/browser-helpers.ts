@@ -3,11 +3,25 @@ import { CookieJar, parseForm } from './scripted-login.js';
 /** A cookie-keeping HTTP client that behaves like a same-site browser form (no JavaScript). */
 export class TestBrowser {
   readonly jar = new CookieJar();
+  /** The interaction id (`?i=`) of the last redirect into a sign-in page. */
+  interaction: string | undefined;
   constructor(readonly base: string) {}
+
+  /** A page path of the current interaction, e.g. `/login?i=…`. */
+  path(page: string): string {
+    return this.interaction === undefined ? page : `${page}?i=${this.interaction}`;
+  }
+
+  private remember(response: Response): void {
+    const location = response.headers.get('location');
+    const id = location?.startsWith('/') ? new URL(location, this.base).searchParams.get('i') : null;
+    if (id) this.interaction = id;
+  }
 
   async get(url: string, headers: Record<string, string> = {}): Promise<Response> {
     const response = await fetch(new URL(url, this.base), { redirect: 'manual', headers: { cookie: this.jar.header(), ...headers } });
     this.jar.store(response);
+    this.remember(response);
     return response;
   }
 
@@ -21,6 +35,7 @@ export class TestBrowser {
       body: new URLSearchParams(fields).toString(),
     });
     this.jar.store(response);
+    this.remember(response);
     return response;
   }
 

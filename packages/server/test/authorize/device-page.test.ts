@@ -83,7 +83,7 @@ describe('device verification', () => {
   it('the device page needs a signed-in user and a CSRF token', async () => {
     await deviceCode('GHJKLMNP');
     const stranger = new TestBrowser(f.base);
-    expect(seeOther(await stranger.get('/device?user_code=GHJKLMNP'))).toBe('/login');
+    expect(seeOther(await stranger.get('/device?user_code=GHJKLMNP'))).toMatch(/^\/login\?i=[\w-]{22}$/);
     const browser = await signedIn();
     const noToken = await browser.post('/device', { user_code: 'GHJKLMNP' });
     expect(noToken.status).toBe(400);

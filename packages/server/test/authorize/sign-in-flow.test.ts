@@ -70,8 +70,8 @@ describe('a complete sign-in', () => {
   it('the SSO session cookie is HttpOnly, SameSite=Lax, Path=/ and the stored session knows only its hash', async () => {
     const browser = new TestBrowser(f.base);
     seeOther(await browser.get(f.authorizeUrl()));
-    const login = await browser.page('/login');
-    const response = await browser.post('/login', { ...login.hidden, username: 'alice', password: PASSWORD });
+    const login = await browser.page(browser.path('/login'));
+    const response = await browser.post(browser.path('/login'), { ...login.hidden, username: 'alice', password: PASSWORD });
     const cookie = response.headers.getSetCookie().find((c) => c.startsWith('tessera_session='))!;
     expect(cookie).toMatch(/; Path=\/; Max-Age=43200; HttpOnly; SameSite=Lax$/);
     const value = cookie.split(';')[0]!.split('=')[1]!;
@@ -81,7 +81,7 @@ describe('a complete sign-in', () => {
   it('OIDC Core §3.1.2.1: login_hint prefills the username', async () => {
     const browser = new TestBrowser(f.base);
     seeOther(await browser.get(f.authorizeUrl({ login_hint: 'alice' })));
-    const login = await browser.page('/login');
+    const login = await browser.page(browser.path('/login'));
     expect(login.body).toMatch(/<input id="username" name="username"[^>]* value="alice"/);
     expect(login.body).toContain('to continue to <strong>Web App</strong>');
   });
@@ -106,8 +106,8 @@ describe('SSO session and remembered consent', () => {
   it('consent is asked again only for new scopes, and shows only those', async () => {
     const browser = new TestBrowser(f.base);
     await scriptedLogin({ authorizationUrl: f.authorizeUrl({ scope: 'openid profile' }), username: 'alice', password: PASSWORD, now: f.clock.now, jar: browser.jar });
-    expect(seeOther(await browser.get(f.authorizeUrl({ scope: 'openid profile email' })))).toBe('/consent');
-    const consent = await browser.page('/consent');
+    expect(seeOther(await browser.get(f.authorizeUrl({ scope: 'openid profile email' })))).toMatch(/^\/consent\?i=[\w-]{22}$/);
+    const consent = await browser.page(browser.path('/consent'));
     expect(consent.body).toContain('See your email address');
     expect(consent.body).not.toContain('See your name and username');
   });
@@ -176,6 +176,29 @@ describe('SSO session and remembered consent', () => {
   });
 });
 
+describe('several tabs', () => {
+  it('two authorizations in one browser at once each keep their own interaction', async () => {
+    const browser = new TestBrowser(f.base);
+    const loginA = await browser.page(seeOther(await browser.get(f.authorizeUrl({ state: 'tab-a' }))));
+    const loginB = await browser.page(seeOther(await browser.get(f.authorizeUrl({ state: 'tab-b', scope: 'openid email' }))));
+    expect(loginA.hidden.csrf_token).not.toBe(loginB.hidden.csrf_token);
+    const actionA = /<form method="post" action="([^"]+)"/.exec(loginA.body)![1]!;
+    const actionB = /<form method="post" action="([^"]+)"/.exec(loginB.body)![1]!;
+    expect(actionA).not.toBe(actionB);
+    const consentA = seeOther(await browser.post(actionA, { ...loginA.hidden, username: 'alice', password: PASSWORD }));
+    const pageA = await browser.page(consentA);
+    const doneA = new URL(seeOther(await browser.post(consentA, { ...pageA.hidden, decision: 'approve' })));
+    expect(doneA.searchParams.get('state')).toBe('tab-a');
+    // Tab B's form still works after tab A finished.
+    const consentB = seeOther(await browser.post(actionB, { ...loginB.hidden, username: 'alice', password: PASSWORD }));
+    const pageB = await browser.page(consentB);
+    expect(pageB.body).toContain('See your email address');
+    const doneB = new URL(seeOther(await browser.post(consentB, { ...pageB.hidden, decision: 'approve' })));
+    expect(doneB.searchParams.get('state')).toBe('tab-b');
+    expect(doneB.searchParams.get('code')).toMatch(/^tac_/);
+  });
+});
+
 describe('consent decisions', () => {
   it('RFC 6749 §4.1.2.1: denying consent redirects with access_denied, state and iss', async () => {
     const result = await scriptedLogin({ authorizationUrl: f.authorizeUrl(), username: 'alice', password: PASSWORD, now: f.clock.now, consent: 'deny' });
@@ -191,12 +214,12 @@ describe('CSRF on every form (OWASP CSRF Prevention)', () => {
   async function atLogin() {
     const browser = new TestBrowser(f.base);
     seeOther(await browser.get(f.authorizeUrl()));
-    return { browser, login: await browser.page('/login') };
+    return { browser, login: await browser.page(browser.path('/login')) };
   }
 
   it('a login POST without the CSRF token is refused and no session starts', async () => {
     const { browser } = await atLogin();
-    const response = await browser.post('/login', { username: 'alice', password: PASSWORD });
+    const response = await browser.post(browser.path('/login'), { username: 'alice', password: PASSWORD });
     expect(response.status).toBe(400);
     expect(await response.text()).toContain('This form expired or was sent from another page');
     expect(browser.jar.cookies.has('tessera_session')).toBe(false);
@@ -205,34 +228,35 @@ describe('CSRF on every form (OWASP CSRF Prevention)', () => {
   it('a CSRF token of another interaction is refused', async () => {
     const { browser } = await atLogin();
     const other = await atLogin();
-    const response = await browser.post('/login', { csrf_token: other.login.hidden.csrf_token!, username: 'alice', password: PASSWORD });
+    const response = await browser.post(browser.path('/login'), { csrf_token: other.login.hidden.csrf_token!, username: 'alice', password: PASSWORD });
     expect(response.status).toBe(400);
     expect(browser.jar.cookies.has('tessera_session')).toBe(false);
   });
 
   it('a POST the browser marks cross-site is refused even with a valid token', async () => {
     const { browser, login } = await atLogin();
-    const response = await browser.post('/login', { ...login.hidden, username: 'alice', password: PASSWORD }, { 'sec-fetch-site': 'cross-site' });
+    const response = await browser.post(browser.path('/login'), { ...login.hidden, username: 'alice', password: PASSWORD }, { 'sec-fetch-site': 'cross-site' });
     expect(response.status).toBe(400);
     // A browser without Fetch Metadata: its Origin decides.
-    const fromOrigin = await browser.post('/login', { ...login.hidden, username: 'alice', password: PASSWORD }, { 'sec-fetch-site': null, origin: 'https://evil.example' });
+    const fromOrigin = await browser.post(browser.path('/login'), { ...login.hidden, username: 'alice', password: PASSWORD }, { 'sec-fetch-site': null, origin: 'https://evil.example' });
     expect(fromOrigin.status).toBe(400);
     expect(browser.jar.cookies.has('tessera_session')).toBe(false);
   });
 
   it('a consent POST without a valid CSRF token is refused', async () => {
     const { browser, login } = await atLogin();
-    expect(seeOther(await browser.post('/login', { ...login.hidden, username: 'alice', password: PASSWORD }))).toBe('/consent');
-    expect((await browser.post('/consent', { decision: 'approve' })).status).toBe(400);
-    expect((await browser.post('/consent', { decision: 'approve', csrf_token: 'forged.token' })).status).toBe(400);
+    expect(seeOther(await browser.post(browser.path('/login'), { ...login.hidden, username: 'alice', password: PASSWORD }))).toMatch(/^\/consent\?i=[\w-]{22}$/);
+    expect((await browser.post(browser.path('/consent'), { decision: 'approve' })).status).toBe(400);
+    expect((await browser.post(browser.path('/consent'), { decision: 'approve', csrf_token: 'forged.token' })).status).toBe(400);
     expect(await f.storage.grants.findConsent(f.alice.id, f.client.clientId)).toBeUndefined();
   });
 
   it('a tampered interaction cookie is treated as no interaction', async () => {
     const { browser, login } = await atLogin();
-    const sealed = browser.jar.cookies.get('tessera_interaction')!;
-    browser.jar.cookies.set('tessera_interaction', `${sealed.slice(0, -2)}${sealed.endsWith('A') ? 'B' : 'A'}A`);
-    const response = await browser.post('/login', { ...login.hidden, username: 'alice', password: PASSWORD });
+    const name = `tessera_interaction_${browser.interaction}`;
+    const sealed = browser.jar.cookies.get(name)!;
+    browser.jar.cookies.set(name, `${sealed.slice(0, -2)}${sealed.endsWith('A') ? 'B' : 'A'}A`);
+    const response = await browser.post(browser.path('/login'), { ...login.hidden, username: 'alice', password: PASSWORD });
     expect(response.status).toBe(400);
     expect(await response.text()).toContain('expired or was already completed');
   });
@@ -240,7 +264,7 @@ describe('CSRF on every form (OWASP CSRF Prevention)', () => {
   it('an interaction expires after interaction.ttl', async () => {
     const { browser, login } = await atLogin();
     f.clock.advance(601);
-    const response = await browser.post('/login', { ...login.hidden, username: 'alice', password: PASSWORD });
+    const response = await browser.post(browser.path('/login'), { ...login.hidden, username: 'alice', password: PASSWORD });
     expect(response.status).toBe(400);
     expect(browser.jar.cookies.has('tessera_session')).toBe(false);
   });
@@ -250,21 +274,21 @@ describe('second factor', () => {
   it('a wrong TOTP code is refused and the user stays on the TOTP page; a replayed code too', async () => {
     const browser = new TestBrowser(f.base);
     seeOther(await browser.get(f.authorizeUrl()));
-    const login = await browser.page('/login');
-    expect(seeOther(await browser.post('/login', { ...login.hidden, username: 'bob', password: PASSWORD }))).toBe('/login/totp');
-    const totp = await browser.page('/login/totp');
-    const wrong = await browser.post('/login/totp', { ...totp.hidden, code: '000000' === totpCode(f.bob.totpSecret, f.clock.now()) ? '111111' : '000000' });
+    const login = await browser.page(browser.path('/login'));
+    expect(seeOther(await browser.post(browser.path('/login'), { ...login.hidden, username: 'bob', password: PASSWORD }))).toMatch(/^\/login\/totp\?i=[\w-]{22}$/);
+    const totp = await browser.page(browser.path('/login/totp'));
+    const wrong = await browser.post(browser.path('/login/totp'), { ...totp.hidden, code: '000000' === totpCode(f.bob.totpSecret, f.clock.now()) ? '111111' : '000000' });
     expect(wrong.status).toBe(400);
     expect(browser.jar.cookies.has('tessera_session')).toBe(false);
-    const right = await browser.post('/login/totp', { ...totp.hidden, code: totpCode(f.bob.totpSecret, f.clock.now()) });
-    expect(seeOther(right)).toBe('/consent');
+    const right = await browser.post(browser.path('/login/totp'), { ...totp.hidden, code: totpCode(f.bob.totpSecret, f.clock.now()) });
+    expect(seeOther(right)).toMatch(/^\/consent\?i=[\w-]{22}$/);
     // Same code in another browser: RFC 6238 §5.2 replay.
     const other = new TestBrowser(f.base);
     seeOther(await other.get(f.authorizeUrl()));
-    const otherLogin = await other.page('/login');
-    seeOther(await other.post('/login', { ...otherLogin.hidden, username: 'bob', password: PASSWORD }));
-    const otherTotp = await other.page('/login/totp');
-    const replay = await other.post('/login/totp', { ...otherTotp.hidden, code: totpCode(f.bob.totpSecret, f.clock.now()) });
+    const otherLogin = await other.page(other.path('/login'));
+    seeOther(await other.post(other.path('/login'), { ...otherLogin.hidden, username: 'bob', password: PASSWORD }));
+    const otherTotp = await other.page(other.path('/login/totp'));
+    const replay = await other.post(other.path('/login/totp'), { ...otherTotp.hidden, code: totpCode(f.bob.totpSecret, f.clock.now()) });
     expect(replay.status).toBe(400);
     expect(await replay.text()).toContain('already used');
   });
@@ -272,8 +296,8 @@ describe('second factor', () => {
   it('the TOTP page cannot be reached without passing the password step', async () => {
     const browser = new TestBrowser(f.base);
     seeOther(await browser.get(f.authorizeUrl()));
-    expect(seeOther(await browser.get('/login/totp'))).toBe('/login');
-    expect(seeOther(await browser.post('/login/totp', { code: '123456' }))).toBe('/login');
+    expect(seeOther(await browser.get(browser.path('/login/totp')))).toMatch(/^\/login\?i=[\w-]{22}$/);
+    expect(seeOther(await browser.post(browser.path('/login/totp'), { code: '123456' }))).toMatch(/^\/login\?i=[\w-]{22}$/);
   });
 });
 
@@ -284,8 +308,8 @@ describe('brute-force protection (OWASP Authentication Cheat Sheet; NIST SP 800-
     const attempt = async (password: string) => {
       // A fresh authorization each time: the lock outlives an interaction (interaction.ttl is 10 minutes).
       seeOther(await browser.get(f.authorizeUrl()));
-      const login = await browser.page('/login');
-      return browser.post('/login', { ...login.hidden, username: 'alice', password });
+      const login = await browser.page(browser.path('/login'));
+      return browser.post(browser.path('/login'), { ...login.hidden, username: 'alice', password });
     };
     for (let i = 0; i < 3; i++) expect((await attempt('wrong password')).status).toBe(400);
     const delayed = await attempt('wrong password');
@@ -307,6 +331,6 @@ describe('brute-force protection (OWASP Authentication Cheat Sheet; NIST SP 800-
     f.clock.advance(899);
     expect((await attempt(PASSWORD)).status).toBe(429);
     f.clock.advance(1);
-    expect(seeOther(await attempt(PASSWORD))).toBe('/consent');
+    expect(seeOther(await attempt(PASSWORD))).toMatch(/^\/consent\?i=[\w-]{22}$/);
   });
 });
