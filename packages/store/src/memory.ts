@@ -2,7 +2,8 @@ import { ConflictError } from './contracts/index.js';
 import { pageLimit } from './limit.js';
 import { memoryLoginThrottle, memorySessions, memoryUsers } from './memory-accounts.js';
 import { memoryAuthorizationCodes, memoryDeviceCodes, memoryGrants } from './memory-flows.js';
-import { memoryCutoffs, memoryDecisionLog, memoryDevices, memorySsf } from './memory-devices.js';
+import { memoryDevices } from './memory-devices.js';
+import { memoryCutoffs, memoryDecisionLog, memorySsf } from './memory-signals.js';
 import { rotationRefusal, unrotated } from './rotation.js';
 import type {
   ClientRecord,

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { ConflictError } from '../contracts/index.js';
 import { pageLimit } from '../limit.js';
-import { deviceCursor, parseDeviceCursor } from '../memory-devices.js';
+import { deviceCursor, parseDeviceCursor } from '../device-cursor.js';
 import type {
   DeviceKey,
   DeviceRecord,
