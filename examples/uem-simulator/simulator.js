@@ -36,10 +36,18 @@ export function sign(secret, timestamp, body) {
 export function createSimulator({ url, source, secret, now = Date.now, fetch: doFetch = fetch }) {
   if (!url || !source || !secret) throw new TypeError('createSimulator needs url, source and secret');
   const endpoint = new URL(`/signals/uem/${encodeURIComponent(source)}`, url).toString();
+  /** Last report time per device: Tessera applies only strictly newer reports, so two in one ms must differ. */
+  const last = new Map();
+  const reportTime = (deviceId) => {
+    const at = Math.max(now(), (last.get(deviceId) ?? 0) + 1);
+    last.set(deviceId, at);
+    return new Date(at).toISOString();
+  };
   return {
     endpoint,
     /**
-     * Report one device's posture now (a fresh event id unless given). Resolves with the HTTP status,
+     * Report one device's posture now (a fresh event id unless given; `reportedAt` strictly increasing per
+     * device, even for several reports within one millisecond). Resolves with the HTTP status,
      * the JSON answer and the round-trip time; never rejects on an HTTP error status.
      * @param {string} deviceId @param {Partial<Posture>} posture
      * @param {{ eventId?: string, reportedAt?: number | string, timestamp?: number }} [options]
@@ -50,7 +58,7 @@ export function createSimulator({ url, source, secret, now = Date.now, fetch: do
       const body = JSON.stringify({
         eventId,
         deviceId,
-        reportedAt: options.reportedAt ?? new Date(now()).toISOString(),
+        reportedAt: options.reportedAt ?? reportTime(deviceId),
         ...COMPLIANT,
         ...posture,
       });

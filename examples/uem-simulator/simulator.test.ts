@@ -53,6 +53,15 @@ describe('uem-simulator', () => {
     expect((await tessera.admin.devices.get(deviceIds[0]!))?.compliance?.reasons.map((r) => r.code)).toEqual(['disk_not_encrypted']);
   });
 
+  it('back-to-back reports of one device are all applied (report times strictly increase, even within one ms)', async () => {
+    const frozen = Date.now();
+    const sim = createSimulator({ url, source: 'sim', secret: SECRET, now: () => frozen });
+    const results = [];
+    for (const diskEncrypted of [true, false, true, false]) results.push(await sim.report(deviceIds[2]!, { diskEncrypted }));
+    expect(results.map((r) => (r.body as { status: string }).status)).toEqual(['applied', 'applied', 'applied', 'applied']);
+    expect((await tessera.storage.devices.get(deviceIds[2]!))?.compliance?.compliant).toBe(false);
+  });
+
   it('the same event id sent twice is applied once (duplicate)', async () => {
     const sim = createSimulator({ url, source: 'sim', secret: SECRET });
     const first = await sim.report(deviceIds[1]!, COMPLIANT);
