@@ -75,6 +75,10 @@ export function registerLogin(scope: FastifyInstance, deps: InteractionDeps): vo
     username: string,
     browser: { id: string; isNew: boolean },
   ) {
+    if (outcome.kind === 'throttled' || outcome.kind === 'failed') {
+      // For operators watching for attacks: which step, why, from where; never the password or code.
+      request.log.info({ step: page, outcome: outcome.kind === 'failed' ? outcome.error : 'throttled', ip: request.ip }, 'sign-in attempt refused');
+    }
     switch (outcome.kind) {
       case 'throttled':
         return page === 'password'

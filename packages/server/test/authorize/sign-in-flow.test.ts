@@ -332,5 +332,10 @@ describe('brute-force protection (OWASP Authentication Cheat Sheet; NIST SP 800-
     expect((await attempt(PASSWORD)).status).toBe(429);
     f.clock.advance(1);
     expect(seeOther(await attempt(PASSWORD))).toMatch(/^\/consent\?i=[\w-]{22}$/);
+    // Operators see the refusals, never the password.
+    expect(f.logs.text()).toContain('"outcome":"invalid_credentials"');
+    expect(f.logs.text()).toContain('"outcome":"throttled"');
+    expect(f.logs.text()).not.toContain('wrong password');
+    expect(f.logs.text()).not.toContain(PASSWORD);
   });
 });
