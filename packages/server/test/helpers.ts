@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
-import { createMemoryStorage, type Storage } from '@tessera/store';
+import { createMemoryStorage, type SigningKeyRecord, type Storage } from '@tessera/store';
 import { expect } from 'vitest';
-import { AdminError, createTessera, type Tessera } from '../src/index.js';
+import { AdminError, createTessera, KeyManager, type Tessera } from '../src/index.js';
 
 export const ISSUER = 'http://localhost:3000';
 export const JWT_API = 'https://api.example.com';
@@ -45,17 +45,39 @@ export interface Fixture {
   close(): Promise<void>;
 }
 
+/** The master key of {@link setup} servers (and of {@link seedKeys}' records). */
+export const TEST_MASTER_KEY = Buffer.alloc(32, 7);
+
+let seeded: Promise<SigningKeyRecord[]> | undefined;
+
+/**
+ * Copy one set of signing keys (current and next for ES256, EdDSA and RS256, made at {@link T0} under
+ * {@link TEST_MASTER_KEY}) into a fresh storage, so a server started on it at T0 generates none: RSA
+ * key generation costs about a second on a busy machine, per server. Generated once per test file.
+ */
+export async function seedKeys(storage: Pick<Storage, 'keys'>): Promise<void> {
+  seeded ??= (async () => {
+    const source = createMemoryStorage({ now: () => T0 });
+    await new KeyManager({ store: source.keys, masterKey: TEST_MASTER_KEY, algs: ['ES256', 'EdDSA', 'RS256'], now: () => T0 }).init();
+    const records = await source.keys.list();
+    await source.close();
+    return records;
+  })();
+  for (const record of await seeded) await storage.keys.insert(structuredClone(record));
+}
+
 /** A server on memory storage with a frozen clock, two resources and two clients. */
 export async function setup(overrides: { logLevel?: 'info' | 'debug' } = {}): Promise<Fixture> {
   const clock = frozenClock();
   const logs = logCapture();
   const storage = createMemoryStorage({ now: clock.now });
+  await seedKeys(storage);
   const tessera = await createTessera({
     config: {
       issuer: ISSUER,
       dev: true,
       store: { kind: 'memory' },
-      keys: { masterKey: Buffer.alloc(32, 7) },
+      keys: { masterKey: TEST_MASTER_KEY },
       server: { logLevel: overrides.logLevel ?? 'info' },
     },
     storage,
