@@ -1,9 +1,10 @@
-import type { DecisionLogEntry, DecisionLogStore, DeviceRecord, DeviceStore, UserRecord, UserStore } from '@tessera/store';
+import type { DecisionLogStore, DeviceRecord, DeviceStore, UserRecord, UserStore } from '@tessera/store';
 import type { AccessDecision, AccessRequest, PolicyEngine } from '@tessera/policy';
 import type { Logger } from 'pino';
 import type { AccessQuestion, CheckAccess } from '../grants/define.js';
 import { AccessDeniedError } from './denied.js';
 import { postureOf } from './posture.js';
+import { createDecisionRecorder } from './recorder.js';
 
 /** What {@link createPolicyAccessCheck} needs. */
 export interface PolicyAccessDeps {
@@ -13,6 +14,8 @@ export interface PolicyAccessDeps {
   devices: Pick<DeviceStore, 'get'>;
   users: Pick<UserStore, 'get'>;
   decisionLog: Pick<DecisionLogStore, 'append'>;
+  /** Identical allows within this many ms are logged once (see `createDecisionRecorder`); 0 logs every allow. Default 60 s. */
+  allowLogWindowMs?: number;
   now: () => number;
   log: Pick<Logger, 'info' | 'warn' | 'error'>;
 }
@@ -27,17 +30,14 @@ export interface PolicyAccessDeps {
  * 2. the user (groups) when there is one; a user who no longer exists or is disabled is refused here
  *    too, whatever the grant checked before (`user_unknown` / `user_disabled`).
  * 3. one Cedar decision per audience (RFC 8707 allows several); any deny refuses the whole request.
- * 4. every decision is appended to the decision log (policies, reasons, device) — without delaying the
- *    answer: the append is started, not awaited, and a failure is logged as an error.
+ * 4. every deny, and every allow that is not a repeat within the window, is appended to the decision log
+ *    (policies, reasons, device) — without delaying the answer (see `createDecisionRecorder`).
  * A deny throws {@link AccessDeniedError} (`access_denied` with the stable reason code).
  * Without a user or a device the check does no I/O and returns synchronously (client_credentials).
  */
 export function createPolicyAccessCheck(deps: PolicyAccessDeps): CheckAccess {
-  const { engine, issuer, devices, users, decisionLog, now, log } = deps;
-
-  function record(entry: DecisionLogEntry): void {
-    decisionLog.append(entry).catch((error: unknown) => log.error({ err: error, decision: entry.decision }, 'decision log append failed'));
-  }
+  const { engine, issuer, devices, users, now, log } = deps;
+  const record = createDecisionRecorder({ decisionLog: deps.decisionLog, allowWindowMs: deps.allowLogWindowMs ?? 60_000, log });
 
   function decide(question: AccessQuestion, user: UserRecord | null, device: DeviceRecord | undefined): void {
     const at = new Date(now());

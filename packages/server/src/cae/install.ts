@@ -60,6 +60,7 @@ export async function installDeviceTrust(deps: {
     devices: storage.devices,
     users: storage.users,
     decisionLog: storage.decisionLog,
+    allowLogWindowMs: deps.policy.decisionLogAllowWindow * 1000,
     now,
     log: log.child({ component: 'access' }),
   });
