@@ -5,6 +5,7 @@ import { dpopSchema } from '../dpop/config.js';
 import { policySchema } from '../access/config.js';
 import { ssfSchema } from '../ssf/config.js';
 import { devicesSchema } from '../devices/config.js';
+import { adminSchema } from '../admin-http/config.js';
 import { keysSchema } from './keys.js';
 import { operationsSchema } from './operations.js';
 import { issuerSchema, serverSchema } from './server.js';
@@ -25,6 +26,7 @@ export type { DpopConfig } from '../dpop/config.js';
 export type { PolicyConfig } from '../access/config.js';
 export type { SsfConfig } from '../ssf/config.js';
 export type { DevicesConfig } from '../devices/config.js';
+export type { AdminConfig } from '../admin-http/config.js';
 
 /**
  * The whole configuration: one schema holding types, defaults, validation and documentation
@@ -46,6 +48,7 @@ export const configSchema = z
     policy: policySchema,
     ssf: ssfSchema,
     devices: devicesSchema,
+    admin: adminSchema,
   })
   .superRefine((config, ctx) => {
     // A resource server may cache the JWKS for max-age; a key must be visible that long before it
