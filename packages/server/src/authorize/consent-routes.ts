@@ -32,6 +32,7 @@ export function registerConsent(scope: FastifyInstance, deps: InteractionDeps): 
       csrfToken: deps.csrf.issue(state.id),
       client: { name: clientDisplayName(client), ...(uri && { uri }), ...(policyUri && { policyUri }), ...(tosUri && { tosUri }) },
       scopes: (missing.scopes.length > 0 ? missing.scopes : request.scope).map((name) => ({ name })),
+      resources: request.resources,
       username: session.user.username,
       formActionSources: source ? [source] : [],
     });

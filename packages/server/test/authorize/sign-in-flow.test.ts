@@ -112,6 +112,14 @@ describe('SSO session and remembered consent', () => {
     expect(consent.body).not.toContain('See your name and username');
   });
 
+  it('the consent page names the APIs (RFC 8707 resources) the access is for', async () => {
+    const browser = new TestBrowser(f.base);
+    const login = await browser.page(seeOther(await browser.get(f.authorizeUrl({ scope: 'read', resource: 'https://api.example.com' }))));
+    const consent = await browser.page(seeOther(await browser.post(browser.path('/login'), { ...login.hidden, username: 'alice', password: PASSWORD })));
+    expect(consent.body).toContain('<li><code>https://api.example.com</code></li>');
+    expect(consent.body).toContain('<code>read</code>');
+  });
+
   it('OIDC Core §3.1.2.1: prompt=consent shows the consent page although consent is remembered', async () => {
     const jar = new CookieJar();
     await scriptedLogin({ authorizationUrl: f.authorizeUrl(), username: 'alice', password: PASSWORD, now: f.clock.now, jar });

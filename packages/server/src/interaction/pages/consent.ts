@@ -21,6 +21,8 @@ export interface ConsentPageInput {
   readonly csrfToken: string;
   readonly client: { readonly name: string; readonly uri?: string; readonly policyUri?: string; readonly tosUri?: string };
   readonly scopes: readonly ConsentScope[];
+  /** RFC 8707 resource indicators (APIs) the access would be for, when the request named any. */
+  readonly resources?: readonly string[];
   /** The signed-in user, so someone on a shared computer notices the wrong account. */
   readonly username: string;
   readonly formActionSources?: readonly string[];
@@ -46,6 +48,8 @@ export function consentPage(input: ConsentPageInput): RenderedPage {
 <p class="muted">Signed in as <strong>${input.username}</strong></p>
 <p id="scopes-heading">${input.client.name} will be able to:</p>
 <ul class="scopes" aria-labelledby="scopes-heading">${items}</ul>
+${input.resources && input.resources.length > 0 ? html`<p id="resources-heading">at:</p>
+<ul class="scopes" aria-labelledby="resources-heading">${input.resources.map((r) => html`<li><code>${r}</code></li>`)}</ul>` : ''}
 ${policy || tos ? html`<p class="muted">${policy ? html`<a href="${policy}" rel="noopener noreferrer">Privacy policy</a> ` : ''}${tos ? html`<a href="${tos}" rel="noopener noreferrer">Terms of service</a>` : ''}</p>` : ''}
 <form method="post" action="${input.action}">
 ${csrfInput(input.csrfToken)}
