@@ -6,6 +6,12 @@ const PLATFORM_NAMES = ['ios', 'ipados', 'android', 'macos', 'windows', 'linux']
 const SOURCE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const sourceName = z.string().regex(SOURCE_NAME, 'source names are lowercase letters, digits, _ and -, at most 63');
 
+/** Keys fetched over plain HTTP could be swapped by anyone on the path; loopback is for tests and demos. */
+function httpsOrLoopback(value: string): boolean {
+  const url = new URL(value);
+  return url.protocol === 'https:' || (url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname));
+}
+
 /** One UEM connector that posts signed posture reports to `/signals/uem/<name>`. */
 const uemSourceSchema = z.object({
   secrets: z
@@ -18,7 +24,8 @@ const uemSourceSchema = z.object({
 /** One Shared Signals transmitter whose CAEP events Tessera receives at `/ssf/receive/<name>` (RFC 8935 push). */
 const ssfReceiverSchema = z.object({
   issuer: z.string().url().describe('The transmitter\'s issuer: the exact `iss` of its SETs'),
-  jwksUri: z.string().url().describe('The transmitter\'s JWKS; fetched on first use, cached, refetched (rate-limited) for an unknown `kid`'),
+  jwksUri: z.string().url().refine(httpsOrLoopback, 'the JWKS must be fetched over https (http only for localhost / 127.0.0.1 / [::1])')
+    .describe('The transmitter\'s JWKS (https); fetched on first use, cached, refetched (rate-limited) for an unknown `kid`'),
   audience: z.string().min(1).describe('Our receiver identifier: every SET\'s `aud` must contain it'),
   algorithms: z.array(z.enum(['ES256', 'EdDSA', 'RS256'])).min(1).default(['ES256', 'EdDSA', 'RS256'])
     .describe('Signature algorithms accepted (RFC 8725 §3.1 allow-list); `none` never is'),

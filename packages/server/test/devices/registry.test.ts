@@ -170,3 +170,15 @@ describe('tokens per device', () => {
     expect(JSON.stringify(tokens)).not.toContain('h-new');
   });
 });
+
+describe('devices config', () => {
+  it('refuses an SSF transmitter JWKS over plain http (except loopback) and webhook secrets under 32 characters', async () => {
+    const { resolveConfig, ConfigError } = await import('../../src/index.js');
+    const base = { issuer: 'https://as.example.com', dev: true, store: { kind: 'memory' as const }, keys: { masterKey: Buffer.alloc(32, 1) } };
+    const receiver = { issuer: 'https://uem.example.com', audience: 'https://as.example.com/ssf' };
+    expect(() => resolveConfig({ ...base, devices: { ssfReceivers: { u: { ...receiver, jwksUri: 'http://uem.example.com/jwks' } } } })).toThrow(ConfigError);
+    expect(() => resolveConfig({ ...base, devices: { ssfReceivers: { u: { ...receiver, jwksUri: 'http://127.0.0.1:8080/jwks' } } } })).not.toThrow();
+    expect(() => resolveConfig({ ...base, devices: { uem: { sources: { h: { secrets: ['short'] } } } } })).toThrow(/32 characters/);
+    expect(() => resolveConfig({ ...base, devices: { uem: { sources: { 'Bad Name': { secrets: ['s'.repeat(32)] } } } } })).toThrow(ConfigError);
+  });
+});
