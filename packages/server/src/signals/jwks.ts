@@ -41,7 +41,8 @@ export function createRemoteJwks(options: RemoteJwksOptions) {
   let inflight: Promise<void> | undefined;
 
   async function load(): Promise<void> {
-    const res = await doFetch(options.url, { signal: AbortSignal.timeout(options.timeoutMs ?? 5000), headers: { accept: 'application/json' } });
+    // No redirects: the configured (https) location is the only place keys come from.
+    const res = await doFetch(options.url, { signal: AbortSignal.timeout(options.timeoutMs ?? 5000), headers: { accept: 'application/json' }, redirect: 'error' });
     if (!res.ok) throw new Error(`JWKS ${options.url} answered ${res.status}`);
     const text = await res.text();
     if (text.length > MAX_JWKS_BYTES) throw new Error(`JWKS ${options.url} is larger than ${MAX_JWKS_BYTES} bytes`);
