@@ -5,6 +5,7 @@ import { openStorage, type ClientRecord, type ResourceRecord, type Storage } fro
 import { parseMasterKey } from '@tessera/token';
 import { passwordParamsFrom } from './accounts/index.js';
 import { createAdmin, type Admin } from './admin/index.js';
+import { installAdminHttp } from './admin-http/index.js';
 import { createInteractionDeps, interactionMetadata, registerInteraction } from './authorize/index.js';
 import { TtlCache } from './cache/ttl-cache.js';
 import { createClientAuthentications } from './client-auth/index.js';
@@ -227,6 +228,12 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
       dpop: dpop.resourceCheck,
       deviceFlow: grants.some((g) => g.grantType === DEVICE_CODE_GRANT),
       now,
+    });
+
+    // The admin API over HTTP (/admin/v1), for the console and automation; registers its resource if missing.
+    await installAdminHttp(app, {
+      config: config.admin, issuer: config.issuer, accessTokenMax: config.ttl.accessTokenMax, admin, decisions: deviceTrust.decisions,
+      find, dpop: dpop.resourceCheck, lookupClient: (id) => served.clients.get(id), now,
     });
 
     stopTimers.push(startPruning({ storage, intervalMs: config.operations.pruneInterval * 1000, now, log: logger }));
