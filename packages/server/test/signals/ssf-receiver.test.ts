@@ -46,7 +46,7 @@ beforeAll(async () => {
   tessera = await createTessera({
     config: {
       issuer: ISSUER, dev: true, store: { kind: 'memory' }, keys: { masterKey: Buffer.alloc(32, 7) },
-      devices: { ssfReceivers: { uemcorp: receiver, locked: { ...receiver, authorization: 'Bearer push-secret-0123456789' } } },
+      devices: { ssfReceivers: { uemcorp: receiver, locked: { ...receiver, authorization: 'Bearer push-secret-0123456789' }, down: { ...receiver, jwksUri: 'http://127.0.0.1:9/jwks' } } },
     },
     storage,
     now: clock.now,
@@ -204,6 +204,14 @@ describe('POST /ssf/receive/:source (RFC 8935 push, CAEP device-compliance-chang
     expect((await push(await set(), { source: 'locked', authorization: 'Bearer wrong-wrong-wrong-wrong' })).json()).toEqual({ err: 'authentication_failed' });
     await nothingStored();
     expect((await push(await set({ status: 'compliant' }), { source: 'locked', authorization: 'Bearer push-secret-0123456789' })).statusCode).toBe(202);
+  });
+
+  it('a transmitter whose JWKS cannot be fetched gets 503 with Retry-After (it retries), and nothing is stored', async () => {
+    const res = await push(await set({ status: 'compliant' }), { source: 'down' });
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('5');
+    expect(res.json()).toEqual({ err: 'temporarily_unavailable' });
+    await nothingStored();
   });
 
   it('every refusal is logged with its reason', async () => {
