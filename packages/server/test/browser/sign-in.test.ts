@@ -28,8 +28,12 @@ beforeAll(async () => {
   f = await authorizeFixture();
   // The "application": a tiny loopback HTTP server that records where the browser lands.
   rp = createServer((request, response) => {
-    received.push(request.url ?? '');
-    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!doctype html><title>App</title><p>Back at the app</p>');
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+    request.on('end', () => {
+      if (request.url !== '/favicon.ico') received.push(`${request.method} ${request.url ?? ''}${body ? ` ${body}` : ''}`);
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!doctype html><title>App</title><p>Back at the app</p>');
+    });
   });
   await new Promise<void>((resolve) => rp.listen(0, '127.0.0.1', resolve));
   rpBase = `http://127.0.0.1:${(rp.address() as { port: number }).port}`;
@@ -88,7 +92,7 @@ describe('sign-in in a real browser', () => {
     expect(landed.searchParams.get('code')).toMatch(/^tac_[A-Za-z0-9_-]{43}$/);
     expect(landed.searchParams.get('state')).toBe('browser-state');
     expect(landed.searchParams.get('iss')).toBe(f.base);
-    expect(received.some((url) => url.startsWith('/callback?code='))).toBe(true);
+    expect(received.some((line) => line.startsWith('GET /callback?code='))).toBe(true);
 
     const cookies = await context.cookies(f.base);
     const session = cookies.find((c) => c.name === 'tessera_session')!;
@@ -101,5 +105,40 @@ describe('sign-in in a real browser', () => {
     expect(new URL(page.url()).searchParams.get('state')).toBe('bye-state');
     expect((await context.cookies(f.base)).some((c) => c.name === 'tessera_session')).toBe(false);
     expect((await f.storage.sessions.get(hashSessionId(session.value)))!.revokedAt).not.toBeNull();
+  }, 30_000);
+
+  it('works without JavaScript: sign-in, consent, and form_post through its visible Continue button', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-chromium-nojs-'));
+    const noJs = await chromium.launchPersistentContext(dir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      javaScriptEnabled: false,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    try {
+    const page = await noJs.newPage();
+    const query = new URLSearchParams({
+      response_type: 'code', client_id: 'native-app', redirect_uri: `${rpBase}/callback`, scope: 'openid', state: 'no-js',
+      response_mode: 'form_post', code_challenge: pkce().challenge, code_challenge_method: 'S256',
+    });
+    await page.goto(`${f.base}/authorize?${query}`);
+    await page.fill('#username', 'alice');
+    await page.fill('#password', PASSWORD);
+    await page.click('button[type=submit]');
+    await page.waitForURL((url) => url.pathname === '/consent');
+    await page.click('button[value=approve]');
+    await page.waitForSelector('text=Returning you to the application');
+    received.length = 0;
+    await page.click('button[type=submit]');
+    await page.waitForURL((url) => url.href.startsWith(`${rpBase}/callback`));
+    expect(received).toHaveLength(1);
+    const posted = new URLSearchParams(received[0]!.replace(/^POST \/callback /, ''));
+    expect(posted.get('code')).toMatch(/^tac_/);
+    expect(posted.get('state')).toBe('no-js');
+    expect(posted.get('iss')).toBe(f.base);
+    } finally {
+      await noJs.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 30_000);
 });
