@@ -5,7 +5,7 @@ import { authorizationCode, refreshToken, type AccessQuestion, type GrantDeps } 
 import { createUserGrants } from '../../src/grants/install.js';
 import { FormParams } from '../../src/http/form.js';
 import { createAccessTokenIssuer } from '../../src/tokens/access-token.js';
-import { ISSUER, JWT_API } from '../helpers.js';
+import { ISSUER, JWT_API, TEST_MASTER_KEY } from '../helpers.js';
 import { REDIRECT, userSetup, type UserFixture } from './fixture.js';
 
 /**
@@ -26,7 +26,7 @@ describe('user grants ask the access policy before issuing anything', () => {
       accessTokenMax: f.tessera.config.ttl.accessTokenMax,
       storage: f.storage,
       keys: f.tessera.keys,
-      masterKey: Buffer.alloc(32, 7),
+      masterKey: TEST_MASTER_KEY,
       now: f.clock.now,
     });
     deps = {

@@ -8,7 +8,7 @@ import type { DestinationStream } from 'pino';
 import { createMemoryStorage, openStorage, type AuthorizationCodeRecord, type Storage } from '@tessera/store';
 import { mintOpaque } from '@tessera/token';
 import { createTessera, type Tessera } from '../../src/index.js';
-import { FORM, form, frozenClock, ISSUER, JWT_API, OPAQUE_API } from '../helpers.js';
+import { FORM, form, frozenClock, ISSUER, JWT_API, OPAQUE_API, seedKeys, TEST_MASTER_KEY } from '../helpers.js';
 
 export type StoreKind = 'memory' | 'sqlite' | 'postgres';
 const PG_URL = process.env.TESSERA_TEST_PG_URL;
@@ -72,12 +72,14 @@ export async function userSetup(
       : kind === 'sqlite'
         ? await openStorage({ kind: 'sqlite', filename: join(dir!, 'tessera.db') })
         : await openStorage({ kind: 'postgres', url: PG_URL!, schema: schema! });
+  await storage.migrate();
+  await seedKeys(storage);
   const tessera = await createTessera({
     config: {
       issuer: ISSUER,
       dev: true,
       store: { kind: 'memory' },
-      keys: { masterKey: Buffer.alloc(32, 7) },
+      keys: { masterKey: TEST_MASTER_KEY },
       server: { logLevel: config.logStream ? 'info' : 'silent' },
       ...(config.tokens ? { tokens: config.tokens } : {}),
     },
