@@ -126,5 +126,25 @@ for (const delivery of ['push', 'poll'] as const) {
       expect(await callApi(fresh.body.access_token!)).toBe(200);
       expect(await callApi(tokens.access)).toBe(401);
     });
+
+    it('a guard that was offline when the device fell out of compliance refuses its token once it is back (catch-up feed)', async () => {
+      const deviceId = tessera.info.device!.id;
+      await new Promise((resolve) => setTimeout(resolve, 1100)); // past the previous test's cut-off second
+      expect((await sim.report(deviceId, { diskEncrypted: true })).status).toBe(202);
+      const signedIn = await signInOnDevice();
+      expect(signedIn.status, JSON.stringify(signedIn.body)).toBe(200);
+      const access = signedIn.body.access_token!;
+      expect(await callApi(access)).toBe(200);
+
+      const apiPort = new URL(api.info.listening).port;
+      await api.stop();
+      expect((await sim.report(deviceId, { passcodeCompliant: false })).status).toBe(202);
+      api = await startNode(new URL('../protected-api/server.js', import.meta.url), [
+        '--issuer', tessera.info.issuer, '--audience', tessera.info.audience, '--port', apiPort,
+        '--ssf-client-id', tessera.info.receiver.clientId, '--ssf-client-secret', tessera.info.receiver.clientSecret,
+        '--ssf-delivery', delivery,
+      ]);
+      expect(await callApi(access)).toBe(401);
+    });
   });
 }
