@@ -116,26 +116,32 @@ describe('sign-in in a real browser', () => {
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     try {
-    const page = await noJs.newPage();
-    const query = new URLSearchParams({
-      response_type: 'code', client_id: 'native-app', redirect_uri: `${rpBase}/callback`, scope: 'openid', state: 'no-js',
-      response_mode: 'form_post', code_challenge: pkce().challenge, code_challenge_method: 'S256',
-    });
-    await page.goto(`${f.base}/authorize?${query}`);
-    await page.fill('#username', 'alice');
-    await page.fill('#password', PASSWORD);
-    await page.click('button[type=submit]');
-    await page.waitForURL((url) => url.pathname === '/consent');
-    await page.click('button[value=approve]');
-    await page.waitForSelector('text=Returning you to the application');
-    received.length = 0;
-    await page.click('button[type=submit]');
-    await page.waitForURL((url) => url.href.startsWith(`${rpBase}/callback`));
-    expect(received).toHaveLength(1);
-    const posted = new URLSearchParams(received[0]!.replace(/^POST \/callback /, ''));
-    expect(posted.get('code')).toMatch(/^tac_/);
-    expect(posted.get('state')).toBe('no-js');
-    expect(posted.get('iss')).toBe(f.base);
+      const page = await noJs.newPage();
+      const query = new URLSearchParams({
+        response_type: 'code',
+        client_id: 'native-app',
+        redirect_uri: `${rpBase}/callback`,
+        scope: 'openid',
+        state: 'no-js',
+        response_mode: 'form_post',
+        code_challenge: pkce().challenge,
+        code_challenge_method: 'S256',
+      });
+      await page.goto(`${f.base}/authorize?${query}`);
+      await page.fill('#username', 'alice');
+      await page.fill('#password', PASSWORD);
+      await page.click('button[type=submit]');
+      await page.waitForURL((url) => url.pathname === '/consent');
+      await page.click('button[value=approve]');
+      await page.waitForSelector('text=Returning you to the application');
+      received.length = 0;
+      await page.click('button[type=submit]');
+      await page.waitForURL((url) => url.href.startsWith(`${rpBase}/callback`));
+      expect(received).toHaveLength(1);
+      const posted = new URLSearchParams(received[0]!.replace(/^POST \/callback /, ''));
+      expect(posted.get('code')).toMatch(/^tac_/);
+      expect(posted.get('state')).toBe('no-js');
+      expect(posted.get('iss')).toBe(f.base);
     } finally {
       await noJs.close();
       rmSync(dir, { recursive: true, force: true });
