@@ -70,6 +70,10 @@ describe('several nodes, one database', () => {
     const loginForm = parseForm(login.body)!;
     const loggedIn = await browse('POST', loginForm.action, { ...loginForm.hidden, username: 'alice', password: PASSWORD });
     expect(loggedIn.headers.location).toMatch(/^\/consent\?i=[\w-]{22}$/);
+    // RFC 6265bis §4.1.3.2: __Host- cookies are Secure, Path=/ and host-only, so no sibling subdomain can plant one.
+    const cookies = [loggedIn.headers['set-cookie']].flat().join('\n');
+    expect(cookies).toMatch(/^__Host-tessera_session=[A-Za-z0-9_-]{43}; Path=\/; Max-Age=43200; Secure; HttpOnly; SameSite=Lax$/m);
+    expect(cookies).not.toMatch(/Domain=/i);
     const consent = await browse('GET', loggedIn.headers.location as string);
     const consentForm = parseForm(consent.body)!;
     const done = await browse('POST', consentForm.action, { ...consentForm.hidden, decision: 'approve' });
