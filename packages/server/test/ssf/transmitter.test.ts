@@ -207,6 +207,23 @@ describe('SSF delivery: poll (RFC 8936), verification (SSF 1.0 §8.1.4), status 
     expect((await pending).json).toEqual({ sets: {}, moreAvailable: false });
   });
 
+  it('CAEP: a disabled user is one session-revoked for the user alone; a deleted device is a change to not-compliant (device_deleted)', async () => {
+    const at = new Date(f.clock.now());
+    await f.tessera.events.emit('user.disabled', { userId: 'u7', sids: ['s1', 's2'], at });
+    await f.tessera.events.emit('device.deleted', { deviceId: 'd7', userId: 'u7', at });
+    const { sets } = (await poll({ returnImmediately: true })).json as { sets: Record<string, string> };
+    const payloads = await Promise.all(Object.values(sets).map(async (set) => (await f.verifySet(set, f.receiver.id)).payload));
+    const byType = Object.fromEntries(payloads.map((p) => [Object.keys(p.events as object)[0], p]));
+    expect(byType[SESSION_REVOKED]).toMatchObject({
+      sub_id: { format: 'complex', user: { format: 'opaque', id: 'u7' } },
+      events: { [SESSION_REVOKED]: { event_timestamp: Math.floor(at.getTime() / 1000), initiating_entity: 'admin', reason_admin: { en: 'user_disabled' } } },
+    });
+    expect(byType[DEVICE_COMPLIANCE_CHANGE]).toMatchObject({
+      sub_id: { format: 'complex', device: { format: 'opaque', id: 'd7' }, user: { format: 'opaque', id: 'u7' } },
+      events: { [DEVICE_COMPLIANCE_CHANGE]: { current_status: 'not-compliant', previous_status: 'compliant', reason_admin: { en: 'device_deleted' } } },
+    });
+  });
+
   it('bad poll requests are invalid_request', async () => {
     for (const body of [{ maxEvents: -1 }, { maxEvents: 1.5 }, { returnImmediately: 'yes' }, { ack: 'x' }, { setErrs: { j: 'bad' } }]) {
       expect((await poll(body)).status, JSON.stringify(body)).toBe(400);
