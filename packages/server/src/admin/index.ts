@@ -170,7 +170,10 @@ export function createAdmin(
       try {
         await storage.resources.create(resource);
       } catch (error) {
-        if (error instanceof ConflictError) throw new AdminError(`resource "${spec.id}" already exists`);
+        if (error instanceof ConflictError) {
+          const message = `resource "${spec.id}" already exists`;
+          throw new AdminError(message, [{ path: 'id', message, code: 'conflict' }]);
+        }
         throw error;
       }
       changed('resource', resource.id);
