@@ -14,7 +14,8 @@ const createBody = z.strictObject({
 
 /**
  * Protected APIs (resource indicators, RFC 8707): create, list, delete. The id is a URI, so it goes in
- * the path percent-encoded (`/resources/https%3A%2F%2Fapi.example.com`). The admin API's own resource
+ * the path percent-encoded (`/resources/https%3A%2F%2Fapi.example.com`); a wildcard route, as a
+ * parametric one is capped at 100 characters. The admin API's own resource
  * cannot be deleted here: that would lock every admin client out.
  */
 export function resourceRoutes(admin: Admin, adminAudience: string): AdminRoute[] {
@@ -28,9 +29,9 @@ export function resourceRoutes(admin: Admin, adminAudience: string): AdminRoute[
       handler: async (_request, reply) => json(reply, 200, { resources: await admin.listResources() }),
     },
     {
-      method: 'DELETE', url: '/resources/:id',
+      method: 'DELETE', url: '/resources/*',
       handler: async (request, reply) => {
-        const id = param(request, 'id', 2048);
+        const id = param(request, '*', 2048);
         if (id === adminAudience) {
           throw badRequest([{ path: 'id', message: 'the admin API\'s own resource cannot be deleted through the admin API', code: 'admin_resource' }]);
         }
