@@ -16,3 +16,6 @@ export {
   type ThrottlePolicy,
   type ThrottleRule,
 } from './throttle.js';
+export { interactionSchema, type InteractionConfig } from './config.js';
+export { createSealer, deriveKey, MAX_SEALED_LENGTH, type Sealer } from './sealed.js';
+export { userCodeFailed, userCodeWait, type UserCodeThrottleRule } from './user-code-throttle.js';
