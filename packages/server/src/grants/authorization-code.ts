@@ -21,7 +21,8 @@ import { issueForAuthorization } from './user-tokens.js';
  */
 export const authorizationCode = defineGrant({
   grantType: 'authorization_code',
-  parameters: ['code', 'redirect_uri', 'code_verifier'],
+  parameters: ['code', 'redirect_uri', 'code_verifier', 'resource'],
+  repeatable: ['resource'],
   async handle({ params, client, binding }, deps): Promise<TokenResponse> {
     const services = userServices(deps);
     const code = params.get('code');
@@ -54,6 +55,7 @@ export const authorizationCode = defineGrant({
         grantId: record.grantId,
         scope: record.scope,
         resources: record.resource,
+        requested: params.all('resource'),
         sessionId: record.sessionId,
         acr: record.acr,
         amr: record.amr,

@@ -17,6 +17,8 @@ export interface UserAuthorization {
   scope: readonly string[];
   /** Granted resource indicators (RFC 8707); empty means the client's default resource. */
   resources: readonly string[];
+  /** `resource` of the token request (RFC 8707 §2.2): picks the access token's audience among the granted. */
+  requested?: readonly string[];
   sessionId: string | null;
   acr: string | null;
   amr: readonly string[];
@@ -113,7 +115,7 @@ export async function issueForAuthorization(auth: UserAuthorization, deps: Grant
   const services = userServices(deps);
   const { client, binding } = auth;
   await requireActiveUser(services, auth.userId);
-  const resource = await audienceOf(deps, [], auth.resources, client);
+  const resource = await audienceOf(deps, auth.requested ?? [], auth.resources, client);
   const scope = accessScopeFor(auth.scope, resource);
   await deps.checkAccess({ action: 'token', grantType: auth.grantType, client, userId: auth.userId, audience: [resource.id], scope, acr: auth.acr, binding });
 

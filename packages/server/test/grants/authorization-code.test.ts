@@ -151,6 +151,15 @@ describe.each(STORES)('authorization_code grant on %s (RFC 6749 §4.1.3, RFC 763
     expect(error(await f.exchange(again.value, first.verifier))).toEqual({ status: 400, error: 'invalid_grant' });
   });
 
+  it('RFC 8707 §2.2: resource at the token request picks the audience among the granted ones; another one is invalid_target', async () => {
+    const both = await f.code({ resource: [JWT_API, OPAQUE_API] });
+    const res = await f.exchange(both.code, both.verifier, { resource: OPAQUE_API });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(await f.introspect(res.json().access_token)).toMatchObject({ active: true, aud: OPAQUE_API });
+    const one = await f.code({ resource: [JWT_API] });
+    expect(error(await f.exchange(one.code, one.verifier, { resource: OPAQUE_API }))).toEqual({ status: 400, error: 'invalid_target' });
+  });
+
   it('issues no refresh token to a client not registered for refresh_token', async () => {
     const { code, verifier } = await f.code({ client: f.noRefresh });
     const body = (await f.exchange(code, verifier, {}, f.noRefresh.auth)).json();
