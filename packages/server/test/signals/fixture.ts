@@ -24,7 +24,7 @@ export interface SignalFixture {
   /** Enrol another device and make it the fixture's device; forget the events so far (one server, many tests). */
   freshDevice(): Promise<void>;
   /** POST a report, signed with `SECRET` at the current clock unless told otherwise. */
-  post(body: unknown, o?: { secret?: string; timestamp?: string | null; signature?: string | null; contentType?: string | null; source?: string; raw?: string }): ReturnType<Tessera['app']['inject']>;
+  post(body: unknown, o?: { secret?: string; timestamp?: string | null; signature?: string | null; contentType?: string | null; source?: string; raw?: string }): Promise<Awaited<ReturnType<Tessera['app']['inject']>>>;
   /** A valid compliant report for the fixture's device, `secondsAgo` before the clock. */
   report(overrides?: Record<string, unknown>, secondsAgo?: number): Record<string, unknown>;
   close(): Promise<void>;
