@@ -89,7 +89,7 @@ export interface DeviceRegistry {
    * Re-evaluate a device now and store the verdict by compare-and-set; of concurrent evaluations exactly
    * one records a flip, and only that one emits. Resolves the device after the call.
    */
-  reevaluate(id: string): Promise<{ device: DeviceRecord; changed: boolean } | undefined>;
+  reevaluate(id: string, known?: DeviceRecord): Promise<{ device: DeviceRecord; changed: boolean } | undefined>;
   /** Re-evaluate every compliant device whose last report is older than the maximum age; returns how many flipped. */
   sweep(): Promise<number>;
   /** Run {@link sweep} (and history pruning) every `intervalMs`; returns the stop function. */
@@ -137,9 +137,10 @@ export function createDeviceRegistry(options: DeviceRegistryOptions): DeviceRegi
     });
   }
 
-  async function reevaluate(id: string): Promise<{ device: DeviceRecord; changed: boolean } | undefined> {
+  /** `known`: the device as a write just returned it, saving the first read (the webhook's hot path). */
+  async function reevaluate(id: string, known?: DeviceRecord): Promise<{ device: DeviceRecord; changed: boolean } | undefined> {
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-      const device = await storage.devices.get(id);
+      const device = attempt === 0 && known ? known : await storage.devices.get(id);
       if (!device) return undefined;
       const at = new Date(now());
       const next = evaluator.evaluate(device, at);
@@ -248,10 +249,10 @@ export function createDeviceRegistry(options: DeviceRegistryOptions): DeviceRegi
         // when the sender retries, which it does because it never got our answer.
         const d = result.record;
         const unevaluated = d.posture !== null && (d.compliance === null || d.compliance.evaluatedAt.getTime() < d.posture.receivedAt.getTime());
-        const evaluated = unevaluated ? await reevaluate(deviceId) : undefined;
+        const evaluated = unevaluated ? await reevaluate(deviceId, d) : undefined;
         return { status: result.status, device: evaluated?.device ?? d, changed: evaluated?.changed ?? false };
       }
-      const evaluated = await reevaluate(deviceId);
+      const evaluated = await reevaluate(deviceId, result.record);
       return { status: 'applied', device: evaluated?.device ?? result.record, changed: evaluated?.changed ?? false };
     },
     reevaluate,
