@@ -20,6 +20,7 @@ function configInput(s: StartSettings, masterKey: Buffer, logLevel = s.logLevel)
     store: s.store.kind === 'sqlite' ? { kind: 'sqlite', filename: s.store.filename } : { kind: 'postgres', url: s.store.url },
     keys: { masterKey },
     ...(s.devices !== undefined && { devices: s.devices as TesseraConfigInput['devices'] }),
+    ...(s.policy !== undefined && { policy: s.policy }),
   };
 }
 

@@ -23,6 +23,8 @@ export interface StartSettings {
   store: StoreSettings;
   /** The `devices` config section (UEM webhook secrets, SSF transmitters), from the JSON file TESSERA_DEVICES_CONFIG names. */
   devices?: unknown;
+  /** The `policy` config section: Cedar text from the file TESSERA_POLICY_FILE names, or TESSERA_POLICY_PRESET. */
+  policy?: { preset?: 'default' | 'device-trust'; text?: string };
 }
 
 type Flags = Record<string, unknown>;
@@ -66,7 +68,25 @@ export function startSettings(flags: Flags, env: Env, cwd: string): StartSetting
   if (!LOG_LEVELS.includes(logLevel)) throw new CliError(`TESSERA_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   const devicesFile = nonEmpty(env.TESSERA_DEVICES_CONFIG);
   const devices = devicesFile === undefined ? undefined : readJsonFile(resolve(cwd, devicesFile), 'TESSERA_DEVICES_CONFIG');
-  return { port, host, issuer, logLevel, dev: flags.dev === true, store: storeSettings(flags, env, cwd), ...(devices !== undefined && { devices }) };
+  const policy = policySettings(env, cwd);
+  return { port, host, issuer, logLevel, dev: flags.dev === true, store: storeSettings(flags, env, cwd), ...(devices !== undefined && { devices }), ...(policy !== undefined && { policy }) };
+}
+
+/** TESSERA_POLICY_FILE (Cedar policy text, validated by the server at start) and/or TESSERA_POLICY_PRESET. */
+function policySettings(env: Env, cwd: string): StartSettings['policy'] {
+  const preset = nonEmpty(env.TESSERA_POLICY_PRESET);
+  if (preset !== undefined && preset !== 'default' && preset !== 'device-trust') throw new CliError('TESSERA_POLICY_PRESET must be default or device-trust');
+  const file = nonEmpty(env.TESSERA_POLICY_FILE);
+  let text: string | undefined;
+  if (file !== undefined) {
+    try {
+      text = readFileSync(resolve(cwd, file), 'utf8');
+    } catch (err) {
+      throw new CliError(`TESSERA_POLICY_FILE: cannot read ${resolve(cwd, file)} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  }
+  if (preset === undefined && text === undefined) return undefined;
+  return { ...(preset !== undefined && { preset }), ...(text !== undefined && { text }) };
 }
 
 /** A JSON settings file (it holds secrets, so it is read from a file, never from the environment itself). */

@@ -19,6 +19,9 @@ export const START_USAGE = `usage: tessera start [--port N] [--host H] [--issuer
   --dev                                  development: generate a master key into <data>/master.key
                       TESSERA_MASTER_KEY / TESSERA_MASTER_KEY_FILE  key encrypting signing keys at rest
                       TESSERA_LOG_LEVEL  fatal|error|warn|info|debug|trace|silent (default info)
+                      TESSERA_POLICY_FILE  Cedar access policies (see docs/device-trust.md); a policy
+                                         that does not load stops the start with Cedar's message
+                      TESSERA_POLICY_PRESET  default|device-trust, when no policy file is given
 Flags win over environment variables.`;
 
 const START_FLAGS = {
