@@ -1,7 +1,7 @@
 // Server processes for the benchmark: spawned pinned to one core, waited for over HTTP, measured
 // (peak RSS from /proc) and stopped.
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** The most telling line of a crashed server's output: its last `…Error…` line, else its last line. */
@@ -52,6 +52,27 @@ export function cpuSeconds(pid) {
     // The command name (field 2) may contain spaces; count fields after its closing parenthesis.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU seconds of the process's main thread (the event loop: tid = pid) and of all its other threads
+ * together (libuv pool, argon2 workers, GC helpers), from /proc/<pid>/task/<tid>/stat; undefined off Linux.
+ * Threads that already exited are counted in neither (their time is in the process total only).
+ */
+export function threadCpuSeconds(pid) {
+  try {
+    let main = 0;
+    let others = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const seconds = cpuSeconds(`${pid}/task/${tid}`);
+      if (seconds === undefined) continue;
+      if (tid === String(pid)) main = seconds;
+      else others += seconds;
+    }
+    return { main, others };
   } catch {
     return undefined;
   }
