@@ -17,6 +17,9 @@ export class StorageUnavailableError extends Error {
   }
 }
 
+/** A slice of the storage (an object of methods), by name. */
+export type StorageSlice = { [K in keyof Storage]: Storage[K] extends (...args: never[]) => unknown ? never : Storage[K] extends object ? K : never }[keyof Storage];
+
 /** The slices the HTTP endpoints call; the key manager and pruning log their own failures. */
 const REQUEST_PATH_SLICES = ['clients', 'resources', 'tokens', 'revocations', 'replay', 'devices', 'cutoffs', 'decisionLog'] as const;
 
@@ -61,10 +64,11 @@ function wrapSlice<T extends object>(name: string, slice: T): T {
 /**
  * The same storage, with every failure of a request-path slice turned into a
  * {@link StorageUnavailableError}, so the error handler can tell "the database is down" (503) from a
- * bug (500) in one place instead of at every call site.
+ * bug (500) in one place instead of at every call site. `slices` picks which (default: those the
+ * endpoints call); a view of a view adds slices to it.
  */
-export function markStorageFailures<S extends Storage>(storage: S): S {
+export function markStorageFailures<S extends Storage>(storage: S, slices: readonly StorageSlice[] = REQUEST_PATH_SLICES): S {
   const view = Object.create(storage) as Record<string, unknown>;
-  for (const name of REQUEST_PATH_SLICES) view[name] = wrapSlice(name, storage[name]);
+  for (const name of slices) view[name] = wrapSlice(name, storage[name]);
   return view as S;
 }
