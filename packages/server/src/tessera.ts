@@ -131,7 +131,8 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     stopTimers.push(devices.startSweep(config.devices.sweepInterval * 1000, (error) => logger.error({ err: error }, 'device sweep failed')));
 
     const grants = options.grants ?? builtinGrants;
-    const admin = createAdmin(storage, {
+    // Through the marked view (plus users and sessions), so the admin API answers an outage 503.
+    const admin = createAdmin(markStorageFailures(served, ['users', 'sessions']), {
       now,
       ttl: config.ttl,
       grantTypes: grants.map((g) => g.grantType),
