@@ -3,7 +3,7 @@ import type { ClientRecord } from '@tessera/store';
 import type { DecisionAdmin } from '../access/admin.js';
 import { AdminError, type Admin } from '../admin/index.js';
 import type { ResourceDpopCheck } from '../dpop/index.js';
-import { methodNotAllowed } from '../errors.js';
+import { methodNotAllowed, unsupportedMediaType } from '../errors.js';
 import type { FindActiveToken } from '../tokens/inspect.js';
 import { createAdminAuthenticator, type AdminPrincipal } from './auth.js';
 import { ADMIN_SCOPES, adminAudience, type AdminConfig } from './config.js';
@@ -52,6 +52,9 @@ export const adminHttpPlugin: FastifyPluginAsync<AdminHttpDeps> = async (app, de
   const principals = new WeakMap<FastifyRequest, AdminPrincipal>();
   const authenticate = createAdminAuthenticator(deps);
 
+  // JSON only: the server-wide form parser is not inherited here, every other type is 415.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, _payload, done) => done(unsupportedMediaType('content type must be application/json'), undefined));
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: ADMIN_BODY_LIMIT }, (_request, body, done) => {
     try {
       done(null, parseJsonBody(body as string));
