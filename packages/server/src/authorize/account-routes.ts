@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { openSecret } from '../accounts/secret-box.js';
 import { otpauthUri } from '../accounts/totp.js';
 import { html } from '../interaction/html.js';
@@ -6,7 +6,7 @@ import { renderPage, totpEnrolPage, type InteractionError } from '../interaction
 import { INTERACTION_PATHS, type InteractionDeps } from './deps.js';
 import { proceed } from './flow.js';
 import { bodyOf, formIsGenuine, refuseOtherMethods, sendFlow, sendPage } from './http.js';
-import { newInteraction } from './interaction.js';
+import { newInteraction, staleInteractionCookies } from './interaction.js';
 import { currentSession, type ActiveSession } from './session.js';
 
 const enabledPage = () =>
@@ -28,11 +28,12 @@ export function registerAccountPages(scope: FastifyInstance, deps: InteractionDe
     );
   }
 
-  const signInFirst = async (reply: FastifyReply) => sendFlow(reply, await proceed(deps, newInteraction(deps, 'account'), undefined));
+  const signInFirst = async (request: FastifyRequest, reply: FastifyReply) =>
+    sendFlow(reply, await proceed(deps, newInteraction(deps, 'account'), undefined), staleInteractionCookies(deps, request));
 
   scope.get(INTERACTION_PATHS.accountTotp, async (request, reply) => {
     const session = await currentSession(deps, request);
-    if (session === undefined) return signInFirst(reply);
+    if (session === undefined) return signInFirst(request, reply);
     if (session.user.totp?.confirmedAt) return sendPage(reply, enabledPage());
     const started = await deps.enrolment.start(session.user.id);
     if (!started.ok) return sendPage(reply, enabledPage());
@@ -41,7 +42,7 @@ export function registerAccountPages(scope: FastifyInstance, deps: InteractionDe
 
   scope.post(INTERACTION_PATHS.accountTotp, async (request, reply) => {
     const session = await currentSession(deps, request);
-    if (session === undefined) return signInFirst(reply);
+    if (session === undefined) return signInFirst(request, reply);
     const pending = session.user.totp;
     if (pending?.confirmedAt) return sendPage(reply, enabledPage());
     if (pending === null || pending === undefined) return sendFlow(reply, { outcome: { kind: 'redirect', location: INTERACTION_PATHS.accountTotp }, cookies: [] });

@@ -5,7 +5,7 @@ import { errorPage } from '../interaction/pages/index.js';
 import { INTERACTION_PATHS, type InteractionDeps } from './deps.js';
 import { goTo, interactionLost, proceed, type FlowResult } from './flow.js';
 import { bodyOf, refuseOtherMethods, sendFlow } from './http.js';
-import { newInteraction, readInteraction } from './interaction.js';
+import { newInteraction, readInteraction, staleInteractionCookies } from './interaction.js';
 import { RawParams } from './params.js';
 import type { AuthorizationRequest } from './request.js';
 import { authorizationError } from './respond.js';
@@ -44,13 +44,13 @@ export function registerAuthorize(scope: FastifyInstance, deps: InteractionDeps)
     const validated = await validateAuthorizationRequest(deps, RawParams.fromUrl(request.url));
     if ('failure' in validated) return sendFlow(reply, validated.failure);
     const state = newInteraction(deps, 'authorize', { request: validated.request });
-    return sendFlow(reply, await proceed(deps, state, await currentSession(deps, request)));
+    return sendFlow(reply, await proceed(deps, state, await currentSession(deps, request)), staleInteractionCookies(deps, request));
   });
   scope.post(INTERACTION_PATHS.authorize, async (request, reply) => {
     const validated = await validateAuthorizationRequest(deps, bodyOf(request));
     if ('failure' in validated) return sendFlow(reply, validated.failure);
     const state = newInteraction(deps, 'authorize', { request: validated.request });
-    return sendFlow(reply, goTo(deps, state, INTERACTION_PATHS.resume));
+    return sendFlow(reply, goTo(deps, state, INTERACTION_PATHS.resume), staleInteractionCookies(deps, request));
   });
   refuseOtherMethods(scope, INTERACTION_PATHS.authorize, ['GET', 'HEAD', 'POST']);
 

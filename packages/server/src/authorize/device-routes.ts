@@ -6,7 +6,7 @@ import { userCodeFailed, userCodeWait } from '../interaction/user-code-throttle.
 import { INTERACTION_PATHS, type InteractionDeps } from './deps.js';
 import { proceed } from './flow.js';
 import { bodyOf, formIsGenuine, refuseOtherMethods, sendFlow, sendPage } from './http.js';
-import { newInteraction } from './interaction.js';
+import { newInteraction, staleInteractionCookies } from './interaction.js';
 import { RawParams } from './params.js';
 import { clientDisplayName } from './request.js';
 import { currentSession, type ActiveSession } from './session.js';
@@ -39,8 +39,10 @@ export function registerDevicePages(scope: FastifyInstance, deps: InteractionDep
   }
 
   /** Sign in first, then come back here with the code. */
-  function signInFirst(reply: FastifyReply, userCode: string | undefined) {
-    return proceed(deps, newInteraction(deps, 'device', userCode !== undefined ? { userCode } : {}), undefined).then((result) => sendFlow(reply, result));
+  function signInFirst(request: FastifyRequest, reply: FastifyReply, userCode: string | undefined) {
+    return proceed(deps, newInteraction(deps, 'device', userCode !== undefined ? { userCode } : {}), undefined).then((result) =>
+      sendFlow(reply, result, staleInteractionCookies(deps, request)),
+    );
   }
 
   /** A live, pending code for the entered text; counts failures per IP. */
@@ -61,14 +63,14 @@ export function registerDevicePages(scope: FastifyInstance, deps: InteractionDep
   scope.get(INTERACTION_PATHS.device, async (request, reply) => {
     const userCode = normalizeUserCode(RawParams.fromUrl(request.url).get('user_code'));
     const session = await currentSession(deps, request);
-    if (session === undefined) return signInFirst(reply, userCode);
+    if (session === undefined) return signInFirst(request, reply, userCode);
     return entryPage(reply, session, userCode !== undefined ? { userCode } : {});
   });
 
   scope.post(INTERACTION_PATHS.device, async (request, reply) => {
     const form = bodyOf(request);
     const session = await currentSession(deps, request);
-    if (session === undefined) return signInFirst(reply, normalizeUserCode(form.get('user_code')));
+    if (session === undefined) return signInFirst(request, reply, normalizeUserCode(form.get('user_code')));
     const typed = form.get('user_code');
     if (!formIsGenuine(deps, request, session.idHash)) return entryPage(reply, session, { error: 'csrf', ...(typed !== undefined && { userCode: typed.slice(0, 16) }) });
     const found = await lookUp(request, typed);
@@ -92,7 +94,7 @@ export function registerDevicePages(scope: FastifyInstance, deps: InteractionDep
   scope.post(INTERACTION_PATHS.deviceConfirm, async (request, reply) => {
     const form = bodyOf(request);
     const session = await currentSession(deps, request);
-    if (session === undefined) return signInFirst(reply, normalizeUserCode(form.get('user_code')));
+    if (session === undefined) return signInFirst(request, reply, normalizeUserCode(form.get('user_code')));
     if (!formIsGenuine(deps, request, session.idHash)) return entryPage(reply, session, { error: 'csrf' });
     const found = await lookUp(request, form.get('user_code'));
     if ('error' in found) return entryPage(reply, session, found);

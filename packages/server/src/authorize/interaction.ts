@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { clearCookie, readCookie, serializeCookie } from '../interaction/cookies.js';
+import { clearCookie, cookieName, readCookie, serializeCookie } from '../interaction/cookies.js';
 import { MAX_SEALED_LENGTH } from '../interaction/sealed.js';
 import { invalidRequest } from '../errors.js';
 import { COOKIES, type InteractionDeps } from './deps.js';
@@ -69,6 +69,33 @@ export function interactionCookie(deps: InteractionDeps, state: InteractionState
   const sealed = deps.sealer.seal(PURPOSE, state, state.expiresAt);
   if (sealed.length > MAX_SEALED_LENGTH) throw invalidRequest('the authorization request is too large');
   return serializeCookie(cookieBase(state.id), sealed, deps.cookies, { maxAgeSeconds: Math.max(1, (state.expiresAt - deps.now()) / 1000) });
+}
+
+/** Interactions one browser may have open at once; starting more ends the oldest. */
+export const MAX_OPEN_INTERACTIONS = 4;
+
+/**
+ * `Set-Cookie` values deleting the oldest interaction cookies so that, with the one about to start,
+ * at most {@link MAX_OPEN_INTERACTIONS} remain. Without this a page that sends a browser to /authorize
+ * in a loop could pile up cookies until every request to us exceeds the header limit (a cookie bomb).
+ * Cookies that do not open (expired, foreign) go first.
+ */
+export function staleInteractionCookies(deps: InteractionDeps, request: FastifyRequest): string[] {
+  const header = request.headers.cookie;
+  if (typeof header !== 'string') return [];
+  const prefix = cookieName(`${COOKIES.interaction}_`, deps.cookies);
+  const open: { id: string; expiresAt: number }[] = [];
+  for (const pair of header.split(';')) {
+    const eq = pair.indexOf('=');
+    const name = eq < 0 ? '' : pair.slice(0, eq).trim();
+    const id = name.slice(prefix.length);
+    if (!name.startsWith(prefix) || !ID.test(id)) continue;
+    const state = deps.sealer.open<InteractionState>(PURPOSE, pair.slice(eq + 1).trim(), deps.now());
+    open.push({ id, expiresAt: state?.id === id ? state.expiresAt : 0 });
+  }
+  if (open.length < MAX_OPEN_INTERACTIONS) return [];
+  open.sort((a, b) => a.expiresAt - b.expiresAt);
+  return open.slice(0, open.length - MAX_OPEN_INTERACTIONS + 1).map((old) => clearInteractionCookie(deps, old));
 }
 
 /** Deletes the interaction's cookie once it is finished. */

@@ -207,6 +207,22 @@ describe('several tabs', () => {
   });
 });
 
+describe('interaction cookies are bounded', () => {
+  it('a page looping a browser through /authorize cannot pile up cookies: at most 4 interactions stay open, the oldest end', async () => {
+    const browser = new TestBrowser(f.base);
+    const starts: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      starts.push(seeOther(await browser.get(f.authorizeUrl({ state: `s${i}` }))));
+      f.clock.advance(1);
+    }
+    const open = [...browser.jar.cookies.keys()].filter((name) => name.startsWith('tessera_interaction_'));
+    expect(open).toHaveLength(4);
+    expect((await browser.get(starts[0]!)).status).toBe(400);
+    expect((await browser.get(starts[6]!)).status).toBe(200);
+    expect((await browser.get(starts[3]!)).status).toBe(200);
+  });
+});
+
 describe('consent decisions', () => {
   it('RFC 6749 §4.1.2.1: denying consent redirects with access_denied, state and iss', async () => {
     const result = await scriptedLogin({ authorizationUrl: f.authorizeUrl(), username: 'alice', password: PASSWORD, now: f.clock.now, consent: 'deny' });
