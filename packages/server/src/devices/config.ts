@@ -64,7 +64,7 @@ export const devicesSchema = z
       })
       .prefault({}),
     ssfReceivers: z.record(sourceName, ssfReceiverSchema).default({})
-      .describe('SSF transmitters by name: the `:source` of `POST /ssf/receive/:source` (CAEP device-compliance-change)'),
+      .describe('SSF transmitters by name: the `:source` of `POST /ssf/receive/:source` (CAEP device-compliance-change); each speaks only for devices enrolled with that name as `uem`'),
   })
   .prefault({});
 

@@ -136,6 +136,9 @@ export async function ssfReceiverPlugin(app: FastifyInstance, options: SsfReceiv
     if (change.at > options.now() + options.config.clockSkew * 1000) throw invalidSignal('event_timestamp is in the future', 'future_event');
     const device = await options.storage.devices.get(change.deviceId);
     if (!device) throw invalidSignal('unknown device', 'unknown_device');
+    // A transmitter speaks only for the devices enrolled under its name, as a UEM webhook source does: a
+    // second transmitter (or a compromised one) cannot vouch for devices someone else manages.
+    if (device.uem !== source) throw fail('access_denied', 'the device is not managed by this transmitter', 'foreign_device');
 
     // Step 4: apply first (idempotent by the jti-derived event id inside the storage transaction), then
     // mark the jti: a failure in between leaves the SET unmarked, so the transmitter's retry applies it.

@@ -200,10 +200,18 @@ describe('POST /ssf/receive/:source (RFC 8935 push, CAEP device-compliance-chang
   });
 
   it('when the stream has an authorization header, a push without it or with another is 401', async () => {
+    deviceId = (await tessera.admin.devices.enrol({ platform: 'ios', osVersion: '17.4', uem: 'locked', displayName: 'iPhone', keys: [publicJwk()] })).id;
     expect((await push(await set(), { source: 'locked' })).statusCode).toBe(401);
     expect((await push(await set(), { source: 'locked', authorization: 'Bearer wrong-wrong-wrong-wrong' })).json()).toEqual({ err: 'authentication_failed' });
     await nothingStored();
     expect((await push(await set({ status: 'compliant' }), { source: 'locked', authorization: 'Bearer push-secret-0123456789' })).statusCode).toBe(202);
+  });
+
+  it('a transmitter cannot speak for a device enrolled under another source: 400 access_denied', async () => {
+    const res = await push(await set({ status: 'compliant' }), { source: 'locked', authorization: 'Bearer push-secret-0123456789' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ err: 'access_denied' });
+    await nothingStored();
   });
 
   it('a transmitter whose JWKS cannot be fetched gets 503 with Retry-After (it retries), and nothing is stored', async () => {
