@@ -16,8 +16,12 @@ export interface Sealer {
   open<T>(purpose: string, sealed: string | undefined, nowMs: number): T | undefined;
 }
 
-/** Longest sealed value accepted; browsers keep about 4 KiB per cookie, name and attributes included. */
-export const MAX_SEALED_LENGTH = 3800;
+/**
+ * Longest sealed value accepted. Browsers keep about 4 KiB per cookie, and a browser may hold several
+ * interactions (see authorize/interaction.ts, at most 4): 4 × 3000 stays well inside Node's 16 KiB
+ * request-header limit.
+ */
+export const MAX_SEALED_LENGTH = 3000;
 
 /** Derive a purpose-bound 32-byte key from the master key (RFC 5869 HKDF-SHA256). */
 export function deriveKey(masterKey: Buffer, info: string): Buffer {

@@ -36,6 +36,7 @@ const rows: Row[] = [
   { name: '/authorize with a NUL in the scope', url: `/authorize?${valid().replace('scope=openid', 'scope=open%00id')}`, status: 303 },
   { name: '/authorize with CR LF in state (echoed encoded, never as a header)', url: `/authorize?${valid().replace('state=st-123', 'state=a%0d%0aSet-Cookie:%20x=1')}&response_type=token`, status: 303 },
   { name: '/authorize with a huge state', url: `/authorize?${valid().replace('state=st-123', `state=${'s'.repeat(5000)}`)}`, status: 303 },
+  { name: '/authorize whose interaction would not fit a cookie', url: `/authorize?${valid().replace('state=st-123', `state=${'s'.repeat(1000)}&nonce=${'n'.repeat(255)}&login_hint=${'h'.repeat(256)}&acr_values=${'a'.repeat(1500)}`)}`, status: 400 },
   { name: 'POST /authorize with JSON', method: 'POST', url: '/authorize', contentType: 'application/json', body: '{"client_id":"web-app"}', status: 415 },
   { name: 'POST /authorize with text/plain', method: 'POST', url: '/authorize', contentType: 'text/plain', body: 'client_id=web-app', status: 415 },
   { name: 'POST /authorize with bytes that are not UTF-8', method: 'POST', url: '/authorize', contentType: FORM, body: Buffer.from([0x63, 0x3d, 0xc3, 0x28]), status: 400 },
