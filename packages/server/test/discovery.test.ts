@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryStorage } from '@tessera/store';
 import { clientCredentials, createTessera } from '../src/index.js';
-import { ISSUER, setup, type Fixture } from './helpers.js';
+import { ISSUER, seedKeys, setup, T0, TEST_MASTER_KEY, type Fixture } from './helpers.js';
 
 let f: Fixture;
 beforeAll(async () => {
@@ -74,10 +74,12 @@ describe('metadata is generated from what is registered (truthfulness)', () => {
   });
 
   it('a server offering only client_credentials advertises only that: no device endpoint, no refresh or code grant', async () => {
-    const storage = createMemoryStorage();
+    const storage = createMemoryStorage({ now: () => T0 });
+    await seedKeys(storage);
     const t = await createTessera({
-      config: { issuer: ISSUER, dev: true, store: { kind: 'memory' }, keys: { masterKey: Buffer.alloc(32, 7) }, server: { logLevel: 'silent' } },
+      config: { issuer: ISSUER, dev: true, store: { kind: 'memory' }, keys: { masterKey: TEST_MASTER_KEY }, server: { logLevel: 'silent' } },
       storage,
+      now: () => T0,
       grants: [clientCredentials],
     });
     try {
