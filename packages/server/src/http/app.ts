@@ -2,7 +2,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/index.js';
 import { notFound, unsupportedMediaType } from '../errors.js';
-import { errorHandler, sendError } from './error-handler.js';
+import { errorHandler, sendError, toOAuthError } from './error-handler.js';
 import { parseForm } from './form.js';
 import { lazyChildLoggerFactory } from './lazy-logger.js';
 
@@ -31,6 +31,9 @@ export function createApp(options: {
     trustProxy: server.trustProxy,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // A path the router cannot read (bad percent-encoding, a parameter over 100 characters) gets our
+    // error shape and no-store too, not Fastify's default body.
+    frameworkErrors: (error, _request, reply) => sendError(reply, toOAuthError(error)),
   });
 
   app.removeAllContentTypeParsers();
