@@ -56,7 +56,7 @@ export function createPolicyAccessCheck(deps: PolicyAccessDeps): CheckAccess {
       record({ ...base, audience: [...audiences], decision: 'deny', policies: [], reasons: [refusal] });
       throw new AccessDeniedError(question.action, [refusal], `user ${question.userId}: ${refusal}`);
     }
-    const posture = device === undefined ? undefined : postureOf(device, question.binding?.jkt ?? null);
+    const posture = device === undefined ? undefined : postureOf(device, question.binding?.jkt ?? null, question.userId);
     let denied: { audience: string; decision: AccessDecision } | undefined;
     for (const audience of audiences) {
       const request: AccessRequest = {

@@ -83,6 +83,9 @@ describe('access check over the Cedar engine (issue 5 §4)', () => {
     ['jailbroken device, other api', device(false, { ...healthy, jailbroken: true }, ['jailbroken']), bound, 'other-api', 'deny:device_jailbroken'],
     ['jailbroken device, payroll', device(false, { ...healthy, jailbroken: true }, ['jailbroken']), bound, 'payroll-api', 'deny:device_jailbroken'],
     ['jailbreak status unknown, other api', device(true, { diskEncrypted: true }), bound, 'other-api', 'allow'],
+    ['compliant device of another user, payroll', { ...device(true, healthy), userId: 'someone-else' }, bound, 'payroll-api', 'deny:device_not_bound'],
+    ['jailbroken device of another user, other api', { ...device(false, { ...healthy, jailbroken: true }, ['jailbroken']), userId: 'someone-else' }, bound, 'other-api', 'deny:device_jailbroken'],
+    ['shared device (no owner), payroll', { ...device(true, healthy), userId: null }, bound, 'payroll-api', 'allow'],
   ];
 
   it.each(grid)('%s', async (_name, stored, binding, audience, expected) => {
