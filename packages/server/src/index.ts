@@ -48,5 +48,18 @@ export { AccessDeniedError, createDecisionAdmin, DEVICE_TRUST_PRESET, type Decis
 export type { DeviceTrust } from './cae/install.js';
 export { SSF_PATHS, DEVICE_COMPLIANCE_CHANGE, SESSION_REVOKED, VERIFICATION, type Ssf } from './ssf/index.js';
 export { createDeviceAdmin, type DeviceAdmin, type DeviceAdminOptions, type DeviceTokenView } from './admin/index.js';
+export {
+  ADMIN_PREFIX,
+  ADMIN_SCOPES,
+  adminAudience,
+  adminHttpPlugin,
+  installAdminHttp,
+  viewClient,
+  type AdminConfig,
+  type AdminHttpDeps,
+  type AdminPrincipal,
+  type ClientView,
+  type DeviceSessionView,
+} from './admin-http/index.js';
 export { createDeviceRegistry, createComplianceEvaluator, describeReason, parseDeviceKey, type DeviceRegistry, type DeviceView, type ComplianceView, type EnrolDeviceInput, type ReportOutcome, type DevicesConfig } from './devices/index.js';
 export { signWebhook, verifyWebhookSignature } from './signals/hmac.js';
