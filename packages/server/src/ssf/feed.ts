@@ -12,7 +12,8 @@ const MAX_LIMIT = 1000;
  * `GET /ssf/feed?since=<ms>&limit=<n>` → every cut-off (device / session / subject: tokens of it issued
  * at or before `at` are revoked) and every revoked JWT `jti` recorded at or after `since`, oldest first,
  * plus `next`, the cursor to pass as `since` next time. Items at exactly the cursor are returned again,
- * so receivers apply them idempotently; nothing is skipped when a page is full. Entries live until
+ * so receivers apply them idempotently; nothing is skipped when a page is full (a page of `limit` items
+ * all recorded in the same millisecond would repeat itself: use a larger `limit`). Entries live until
  * every token they could affect has expired, so a receiver offline for less than the longest access
  * token lifetime can always catch up completely.
  */
