@@ -31,6 +31,12 @@ beforeAll(async () => {
     let body = '';
     request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
     request.on('end', () => {
+      if (request.url?.startsWith('/start-post?')) {
+        // The application starts sign-in with a cross-site form POST to /authorize (OIDC Core §3.1.2.1).
+        const fields = [...new URLSearchParams(request.url.slice('/start-post?'.length))].map(([k, v]) => `<input type="hidden" name="${k}" value="${v}">`).join('');
+        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><title>App</title><form method="post" action="${f.base}/authorize">${fields}<button>Sign in</button></form>`);
+        return;
+      }
       if (request.url !== '/favicon.ico') received.push(`${request.method} ${request.url ?? ''}${body ? ` ${body}` : ''}`);
       response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!doctype html><title>App</title><p>Back at the app</p>');
     });
@@ -107,6 +113,35 @@ describe('sign-in in a real browser', () => {
     expect((await f.storage.sessions.get(hashSessionId(session.value)))!.revokedAt).not.toBeNull();
   }, 30_000);
 
+  it('OIDC Core §3.1.2.1: an authorization request POSTed cross-site from the application continues with the SSO session', async () => {
+    const page = await context.newPage();
+    const query = new URLSearchParams({
+      response_type: 'code',
+      client_id: 'native-app',
+      redirect_uri: `${rpBase}/callback`,
+      scope: 'openid',
+      state: 'posted',
+      code_challenge: pkce().challenge,
+      code_challenge_method: 'S256',
+    });
+    await page.goto(`${rpBase}/start-post?${query}`);
+    await page.click('button');
+    await page.waitForURL((url) => url.pathname === '/login');
+    await page.fill('#username', 'alice');
+    await page.fill('#password', PASSWORD);
+    await page.click('button[type=submit]');
+    await page.waitForURL((url) => url.pathname === '/consent');
+    await page.click('button[value=approve]');
+    await page.waitForURL((url) => url.href.startsWith(`${rpBase}/callback`));
+    expect(new URL(page.url()).searchParams.get('state')).toBe('posted');
+    // Again, now with a session: the cross-site POST carries no Lax cookie, the same-site resume does.
+    await page.goto(`${rpBase}/start-post?${query}`);
+    await page.click('button');
+    await page.waitForURL((url) => url.href.startsWith(`${rpBase}/callback`));
+    expect(new URL(page.url()).searchParams.get('code')).toMatch(/^tac_/);
+    await page.close();
+  }, 30_000);
+
   it('works without JavaScript: sign-in, consent, and form_post through its visible Continue button', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tessera-chromium-nojs-'));
     const noJs = await chromium.launchPersistentContext(dir, {
@@ -123,6 +158,7 @@ describe('sign-in in a real browser', () => {
         redirect_uri: `${rpBase}/callback`,
         scope: 'openid',
         state: 'no-js',
+        prompt: 'consent',
         response_mode: 'form_post',
         code_challenge: pkce().challenge,
         code_challenge_method: 'S256',
