@@ -81,6 +81,20 @@ describe('admin API: users', () => {
     expect(enabled.json().status).toBe('active');
   });
 
+  it('disable revokes the user\'s stored tokens (they stop introspecting) and tells how many', async () => {
+    const { id } = (await create('judy')).json();
+    const at = new Date(a.f.clock.now());
+    await a.f.storage.tokens.put({
+      v: 1, hash: 'h'.repeat(43), jti: 'jti-judy', kind: 'refresh_token', clientId: a.f.client.id, subject: id, grantId: 'g-judy',
+      sessionId: null, deviceId: null, jkt: null, scope: ['read'], audience: ['https://api.example.com'], claims: {},
+      issuedAt: at, expiresAt: new Date(at.getTime() + 3_600_000), revokedAt: null,
+    });
+    const res = await a.call('POST', `/users/${id}/disable`);
+    expect(res.json().revoked.tokens).toBe(1);
+    expect((await a.f.storage.tokens.get('h'.repeat(43)))?.revokedAt).not.toBeNull();
+    expect(a.f.logs.text()).toMatch(new RegExp(`"clientId":"${a.admin.id}".*"path":"/admin/v1/users/${id}/disable".*"status":200.*admin change`));
+  });
+
   it('set password: the new hash is stored, the answer carries no hash; a weak one is 400', async () => {
     const { id } = (await create('grace')).json();
     const before = (await a.f.storage.users.get(id))!.passwordHash;
