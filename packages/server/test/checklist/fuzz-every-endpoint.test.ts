@@ -15,7 +15,8 @@ import { CookieJar, parseForm } from '../authorize/scripted-login.js';
  * - a JSON error body carries an `error` code (`err` from SET recipients, RFC 8935 §2.3) in the RFC 6749
  *   §A.7 character set, and never a stack;
  * - /token answers (other than a CORS preflight) carry `Cache-Control: no-store` (RFC 6749 §5.1, C-53);
- * - an HTML page never shows a stack trace.
+ * - an HTML page never shows a stack trace;
+ * - no answer is a 307/308 (RFC 9700 §4.12), and the pages never allow CORS (RFC 9700 §2.6).
  */
 let f: AuthorizeFixture;
 const WEBHOOK_SECRET = 'whsec_0123456789abcdef0123456789abcdef';
@@ -199,7 +200,8 @@ describe('checklist: no endpoint answers 500 to bad input', () => {
           cookie,
           dpopHeader,
           fc.boolean(),
-          async (path, method, query, contentType, payload, auth, cookieHeader, dpop, signed) => {
+          fc.boolean(),
+          async (path, method, query, contentType, payload, auth, cookieHeader, dpop, signed, crossOrigin) => {
             const base = path();
             const url = query === '' ? base : `${base}${base.includes('?') ? '&' : '?'}${query}`;
             const headers: Record<string, string> = {};
@@ -207,6 +209,7 @@ describe('checklist: no endpoint answers 500 to bad input', () => {
             if (auth !== undefined) headers.authorization = auth;
             if (cookieHeader !== undefined) headers.cookie = cookieHeader;
             if (dpop !== undefined) headers.dpop = dpop;
+            if (crossOrigin) Object.assign(headers, { origin: 'https://evil.example', 'access-control-request-method': 'POST' });
             if (signed && base.startsWith('/signals/')) {
               // A correct signature over random bytes, so the body parser and validator are reached.
               const timestamp = String(Math.floor(f.clock.now() / 1000));
@@ -218,6 +221,10 @@ describe('checklist: no endpoint answers 500 to bad input', () => {
             const where = `${method} ${url.slice(0, 200)} [${contentType}] -> ${res.statusCode} ${res.body.slice(0, 300)}`;
             expect(res.statusCode, where).toBeLessThan(500);
             expect(res.body, where).not.toMatch(STACK);
+            // RFC 9700 §4.12 (C-21): never a 307/308, which would replay a credential-bearing POST elsewhere.
+            expect([307, 308], where).not.toContain(res.statusCode);
+            // RFC 9700 §2.6 (C-22): no CORS on the authorization endpoint and the pages.
+            if (!surface.json) expect(res.headers['access-control-allow-origin'], where).toBeUndefined();
             if (base === '/token' && method !== 'OPTIONS') expect(res.headers['cache-control'], where).toBe('no-store');
             const type = String(res.headers['content-type'] ?? '');
             if (surface.json && res.statusCode >= 400 && method !== 'HEAD' && type.startsWith('application/json')) {
