@@ -8,6 +8,9 @@ import { checkPushEndpoint, deliveredOf, parseStreamInput, streamToWire, type St
 import type { Transmitter } from './transmitter.js';
 import { EVENTS_SUPPORTED, PUSH, SSF_PATHS } from './vocabulary.js';
 
+/** How many streams one receiver (client) may have. */
+export const MAX_STREAMS_PER_RECEIVER = 10;
+
 export interface StreamRoutesDeps {
   issuer: string;
   streams: SsfStreamStore;
@@ -53,6 +56,12 @@ export function registerStreamRoutes(scope: FastifyInstance, deps: StreamRoutesD
   scope.post(SSF_PATHS.streams, async (request, reply) => {
     const receiver = await authenticate(request);
     const input = parseStreamInput(objectBody(request.body));
+    // Every event is signed and queued once per stream: a receiver may not multiply that without bound.
+    const owned = (await streams.list()).filter((s) => ownedBy(s, receiver)).length;
+    if (owned >= MAX_STREAMS_PER_RECEIVER) {
+      // SSF 1.0 §8.1.1.1: 409 when the transmitter will not add another stream for this receiver.
+      return sendJson(reply, 409, { error: 'invalid_request', error_description: `at most ${MAX_STREAMS_PER_RECEIVER} streams per receiver; delete one first` });
+    }
     const at = new Date(now());
     const requested = input.events_requested ?? [...EVENTS_SUPPORTED];
     const stream: SsfStreamRecord = {

@@ -106,6 +106,14 @@ describe('SSF transmitter: metadata and stream management (OpenID SSF 1.0 §7, �
     expect((await f.call('DELETE', `/ssf/streams?stream_id=${id}`, t)).status).toBe(404);
   });
 
+  it('SSF 1.0 §8.1.1.1: a receiver gets 409 beyond 10 streams (each event is signed and queued per stream)', async () => {
+    for (let i = 0; i < 10; i++) expect((await f.call('POST', '/ssf/streams', f.receiver.token, {})).status).toBe(201);
+    const refused = await f.call('POST', '/ssf/streams', f.receiver.token, {});
+    expect(refused.status).toBe(409);
+    expect((refused.json as Json).error).toBe('invalid_request');
+    expect((await f.call('POST', '/ssf/streams', f.stranger.token, {})).status).toBe(201);
+  });
+
   it('bad stream configurations are invalid_request, never 500', async () => {
     const bad: unknown[] = [
       { delivery: { method: PUSH } },
