@@ -56,13 +56,20 @@ export async function subscribe({ guard, issuer, getAccessToken, delivery, pushU
   const config = delivery === 'push'
     ? { delivery: { method: 'urn:ietf:rfc:8935', endpoint_url: pushUrl, authorization_header: `Bearer ${pushSecret}` } }
     : { delivery: { method: 'urn:ietf:rfc:8936' } };
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  // Reuse this API's stream from an earlier run (same delivery, same push URL): a process that was
+  // killed did not delete it, and the transmitter caps the streams per receiver.
+  const existing = await (await fetch(metadata.configuration_endpoint, { headers })).json();
+  const previous = Array.isArray(existing)
+    ? existing.find((s) => s.delivery?.method === config.delivery.method && (delivery === 'poll' || s.delivery?.endpoint_url === pushUrl))
+    : undefined;
   const res = await fetch(metadata.configuration_endpoint, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ ...config, description: 'example protected API' }),
+    method: previous === undefined ? 'POST' : 'PUT',
+    headers,
+    body: JSON.stringify({ ...(previous === undefined ? {} : { stream_id: previous.stream_id }), ...config, description: 'example protected API' }),
   });
   const stream = await res.json();
-  if (res.status !== 201) throw new Error(`SSF stream: ${res.status} ${JSON.stringify(stream)}`);
+  if (res.status !== (previous === undefined ? 201 : 200)) throw new Error(`SSF stream: ${res.status} ${JSON.stringify(stream)}`);
   log({ event: 'ssf_stream', streamId: stream.stream_id, delivery, aud: stream.aud });
   // Anything revoked before this guard started (or while it was down) is in the feed.
   const caught = await guard.ssf.catchUp();
