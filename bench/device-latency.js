@@ -6,6 +6,7 @@
 // simulator posts the non-compliant report; the API is hit in a loop with that token (a fresh DPoP
 // proof each time) until it answers 401. Latency = first 401's arrival − the moment the webhook was sent.
 // Devices are used round-robin, so a device's next token is always issued after its last cut-off.
+// Tessera runs on the server core (as in bench/run.js); the API and this loop share the other one.
 //
 //   node bench/device-latency.js [--flips 200] [--devices 25] [--delivery push|poll] [--json]
 import { spawn } from 'node:child_process';
@@ -18,7 +19,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createDpopProof } from '@tessera/token';
 import { createSimulator } from '../examples/uem-simulator/simulator.js';
-import { freePort } from './lib/process.js';
+import { freePort, pinned } from './lib/process.js';
+
+/** The core bench/targets.js runs servers on. */
+const SERVER_CPU = 0;
 
 const { values: args } = parseArgs({
   options: {
@@ -38,9 +42,14 @@ if (!Number.isInteger(FLIPS) || FLIPS < 1 || !Number.isInteger(DEVICES) || DEVIC
 }
 const say = (line) => console.log(line);
 
-/** Start `node script args` and resolve with the first JSON line it prints. */
-function start(script, argv) {
-  const child = spawn(process.execPath, [fileURLToPath(new URL(script, import.meta.url)), ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Start `node script args` (pinned to `cpu` when given and taskset exists) and resolve with the first
+ * JSON line it prints.
+ */
+function start(script, argv, cpu) {
+  const args = [fileURLToPath(new URL(script, import.meta.url)), ...argv];
+  const [command, commandArgs] = cpu === undefined ? [process.execPath, args] : pinned(cpu, process.execPath, args);
+  const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr.on('data', (c) => {
     err = (err + c.toString('utf8')).slice(-20_000);
@@ -83,7 +92,7 @@ try {
     return jwk;
   })));
   const port = await freePort();
-  tessera = await start('../examples/device-trust/server.js', ['--port', String(port), '--data', join(dir, 'data'), '--device-jwk', join(dir, 'devices.json'), '--device-id', 'bench', '--log-level', 'warn']);
+  tessera = await start('../examples/device-trust/server.js', ['--port', String(port), '--data', join(dir, 'data'), '--device-jwk', join(dir, 'devices.json'), '--device-id', 'bench', '--log-level', 'warn'], SERVER_CPU);
   const t = tessera.info;
   api = await start('../examples/protected-api/server.js', ['--issuer', t.issuer, '--audience', t.audience, '--port', String(await freePort()),
     '--ssf-client-id', t.receiver.clientId, '--ssf-client-secret', t.receiver.clientSecret, '--ssf-delivery', DELIVERY]);
