@@ -10,7 +10,7 @@ import { goTo, interactionLost, proceed } from './flow.js';
 import { bodyOf, formIsGenuine, refuseOtherMethods, sendFlow, sendPage } from './http.js';
 import { interactionPath, readInteraction, type InteractionState } from './interaction.js';
 import { clientDisplayName } from './request.js';
-import { createSession } from './session.js';
+import { createSession, currentSession } from './session.js';
 
 /**
  * Sign-in pages: username + password, then a TOTP code for users with a confirmed factor. The
@@ -104,7 +104,9 @@ export function registerLogin(scope: FastifyInstance, deps: InteractionDeps): vo
   scope.get(INTERACTION_PATHS.login, async (request, reply) => {
     const state = readInteraction(deps, request);
     if (state === undefined) return sendFlow(reply, interactionLost(deps));
-    return showLogin(reply, state);
+    // Signing in again (prompt=login, max_age, a step-up): offer the account of the current session.
+    const session = state.request?.loginHint === undefined ? await currentSession(deps, request) : undefined;
+    return showLogin(reply, state, session === undefined ? {} : { username: session.user.username });
   });
 
   scope.post(INTERACTION_PATHS.login, async (request, reply) => {

@@ -127,10 +127,12 @@ describe('SSO session and remembered consent', () => {
     expect(again.pages).toEqual(['consent']);
   });
 
-  it('OIDC Core §3.1.2.1: prompt=login forces a new sign-in', async () => {
-    const jar = new CookieJar();
-    await scriptedLogin({ authorizationUrl: f.authorizeUrl(), username: 'alice', password: PASSWORD, now: f.clock.now, jar });
-    const again = await scriptedLogin({ authorizationUrl: f.authorizeUrl({ prompt: 'login' }), username: 'alice', password: PASSWORD, now: f.clock.now, jar });
+  it('OIDC Core §3.1.2.1: prompt=login forces a new sign-in, offering the current account', async () => {
+    const browser = new TestBrowser(f.base);
+    await scriptedLogin({ authorizationUrl: f.authorizeUrl(), username: 'alice', password: PASSWORD, now: f.clock.now, jar: browser.jar });
+    const login = await browser.page(seeOther(await browser.get(f.authorizeUrl({ prompt: 'login' }))));
+    expect(login.body).toMatch(/<input id="username" name="username"[^>]* value="alice"/);
+    const again = await scriptedLogin({ authorizationUrl: f.authorizeUrl({ prompt: 'login' }), username: 'alice', password: PASSWORD, now: f.clock.now, jar: browser.jar });
     expect(again.pages).toEqual(['login']);
   });
 
