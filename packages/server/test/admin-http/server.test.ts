@@ -1,10 +1,11 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { createDpopProof } from '@tessera/token';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTessera, type Tessera } from '../../src/index.js';
+import { createTessera, type Tessera, type TesseraConfigInput } from '../../src/index.js';
 import { FORM, form, ISSUER, logCapture } from '../helpers.js';
 import { adminSetup, AUDIENCE, type AdminFixture } from './fixture.js';
 
@@ -21,18 +22,38 @@ async function clientToken(tessera: Tessera, base: (path: string, init?: Request
   return ((await res.json()) as { access_token: string }).access_token;
 }
 
-describe('admin API over a listening server on SQLite (fetch)', () => {
+const PG_URL = process.env.TESSERA_TEST_PG_URL;
+
+describe('admin API over a listening server (fetch)', () => {
   let tessera: Tessera | undefined;
   let dir: string | undefined;
+  let pgSchema: string | undefined;
   afterEach(async () => {
     await tessera?.close();
+    tessera = undefined;
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    if (pgSchema !== undefined) {
+      const client = new pg.Client({ connectionString: PG_URL });
+      await client.connect();
+      await client.query(`drop schema if exists "${pgSchema}" cascade`);
+      await client.end();
+      pgSchema = undefined;
+    }
   });
 
-  it('bootstraps: the admin resource exists after start, a client for it gets a token, users/clients/devices round-trip', async () => {
+  it('on SQLite: bootstraps (admin resource at start, a client for it gets a token); users, devices, clients, decisions round-trip', async () => {
     dir = mkdtempSync(join(tmpdir(), 'tessera-admin-http-'));
+    await roundTrip({ kind: 'sqlite', filename: join(dir, 'tessera.db') });
+  });
+
+  it.skipIf(!PG_URL)('on PostgreSQL (TESSERA_TEST_PG_URL): the same round trip', async () => {
+    pgSchema = `tessera_admin_${randomBytes(6).toString('hex')}`;
+    await roundTrip({ kind: 'postgres', url: PG_URL!, schema: pgSchema });
+  });
+
+  async function roundTrip(store: TesseraConfigInput['store']) {
     tessera = await createTessera({
-      config: { issuer: ISSUER, store: { kind: 'sqlite', filename: join(dir, 'tessera.db') }, keys: { masterKey: Buffer.alloc(32, 9) }, server: { host: '127.0.0.1', port: 0 } },
+      config: { issuer: ISSUER, store, keys: { masterKey: Buffer.alloc(32, 9) }, server: { host: '127.0.0.1', port: 0 } },
       logStream: logCapture().stream,
     });
     const url = await tessera.listen();
@@ -69,7 +90,7 @@ describe('admin API over a listening server on SQLite (fetch)', () => {
     const none = await call('/admin/v1/users');
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toBe('Bearer realm="tessera-admin"');
-  });
+  }
 
   it('admin.http.enabled false: nothing is served under /admin/v1 and no admin resource is registered', async () => {
     const off = await createTessera({
