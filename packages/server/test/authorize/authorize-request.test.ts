@@ -81,6 +81,22 @@ describe('requests that must never redirect (RFC 6749 §4.1.2.1, RFC 9700 §4.11
   });
 });
 
+describe('browser-only endpoint', () => {
+  it('RFC 9700 §2.6 / C-22: /authorize and the pages send no CORS headers and cannot be framed', async () => {
+    for (const url of [f.authorizeUrl(), f.authorizeUrl({ client_id: 'nobody' }), `${f.base}/login`, `${f.base}/logout`]) {
+      const response = await fetch(url, { redirect: 'manual', headers: { origin: 'https://evil.example' } });
+      expect(response.headers.get('access-control-allow-origin')).toBeNull();
+      if (response.status !== 303) {
+        expect(response.headers.get('x-frame-options')).toBe('DENY');
+        expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+      }
+    }
+    const preflight = await fetch(`${f.base}/authorize`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    expect(preflight.status).toBe(405);
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
 describe('redirect URI matching', () => {
   it('RFC 6749 §3.1.2.3: with exactly one registered redirect URI and none sent (not OIDC), that one is used', async () => {
     const response = await get(f.authorizeUrl({ client_id: 'single', redirect_uri: null, scope: 'read', response_type: 'token' }));
