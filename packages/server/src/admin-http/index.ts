@@ -40,7 +40,8 @@ export interface AdminHttpDeps {
   now: () => number;
 }
 
-const METHODS: readonly (AdminMethod | 'PATCH' | 'OPTIONS')[] = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
+type HttpMethod = AdminMethod | 'HEAD' | 'PATCH' | 'OPTIONS';
+const METHODS: readonly HttpMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
 
 /**
  * The admin API as an encapsulated Fastify plugin (register it with `prefix: ADMIN_PREFIX`): JSON in
@@ -94,10 +95,10 @@ export const adminHttpPlugin: FastifyPluginAsync<AdminHttpDeps> = async (app, de
     app.route({ method: route.method, url: route.url, bodyLimit: ADMIN_BODY_LIMIT, handler: route.handler });
     byUrl.set(route.url, [...(byUrl.get(route.url) ?? []), route.method]);
   }
+  // Every other method of a known path is 405 with Allow (RFC 9110 §15.5.6); HEAD comes with GET.
   for (const [url, methods] of byUrl) {
-    const allow = methods.includes('GET') ? [...methods, 'HEAD'] : methods;
-    const others = METHODS.filter((m) => !methods.includes(m as AdminMethod));
-    if (!methods.includes('GET')) others.push('HEAD' as never);
+    const allow: HttpMethod[] = methods.includes('GET') ? [...methods, 'HEAD'] : methods;
+    const others = METHODS.filter((m) => !allow.includes(m));
     app.route({ method: others, url, config: { allow: allow.join(', ') }, handler: async () => undefined });
   }
   app.setNotFoundHandler(() => {
