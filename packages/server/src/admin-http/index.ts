@@ -84,7 +84,7 @@ export const adminHttpPlugin: FastifyPluginAsync<AdminHttpDeps> = async (app, de
   });
 
   const routes: AdminRoute[] = [
-    ...userRoutes(deps.admin.users),
+    ...userRoutes(deps.admin),
     ...clientRoutes(deps.admin),
     ...resourceRoutes(deps.admin, deps.audience),
     ...deviceRoutes(deps.admin.devices, deps.now),

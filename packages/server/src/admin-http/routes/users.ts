@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { UserAdmin } from '../../admin/users.js';
+import type { Admin } from '../../admin/index.js';
 import { notFound } from '../errors.js';
 import { param, parse } from '../input.js';
 import { json, type AdminRoute } from './define.js';
@@ -26,29 +26,31 @@ const userId = (request: Parameters<AdminRoute['handler']>[0]) => param(request,
  * Users (issue 3): create, get, paged list, disable (ends sessions and tokens), enable, password,
  * groups, TOTP enrolment (its secret is in the answer once) and reset.
  */
-export function userRoutes(users: UserAdmin): AdminRoute[] {
+export function userRoutes(admin: Pick<Admin, 'users'>): AdminRoute[] {
+  // Looked up per call: `admin.users` is built on first use (its argon2 hasher costs a hash), not at start.
+  const users = () => admin.users;
   async function existing(id: string | undefined) {
-    const user = id === undefined ? undefined : await users.get(id);
+    const user = id === undefined ? undefined : await users().get(id);
     if (user === undefined || user.id !== id) throw notFound('user');
     return user;
   }
   return [
     {
       method: 'POST', url: '/users',
-      handler: async (request, reply) => json(reply, 201, await users.create(parse(createBody, request.body, 'body'))),
+      handler: async (request, reply) => json(reply, 201, await users().create(parse(createBody, request.body, 'body'))),
     },
     {
       method: 'GET', url: '/users',
       handler: async (request, reply) => {
         const query = parse(listQuery, request.query, 'query');
-        return json(reply, 200, await users.list({ ...(query.limit !== undefined && { limit: query.limit }), ...(query.after !== undefined && { after: query.after }) }));
+        return json(reply, 200, await users().list({ ...(query.limit !== undefined && { limit: query.limit }), ...(query.after !== undefined && { after: query.after }) }));
       },
     },
     {
       method: 'GET', url: '/users/:id',
       handler: async (request, reply) => {
         const id = userId(request);
-        const user = id === undefined ? undefined : await users.get(id);
+        const user = id === undefined ? undefined : await users().get(id);
         if (user === undefined) throw notFound('user');
         return json(reply, 200, user);
       },
@@ -57,7 +59,7 @@ export function userRoutes(users: UserAdmin): AdminRoute[] {
       method: 'POST', url: '/users/:id/disable',
       handler: async (request, reply) => {
         const id = userId(request);
-        const done = id === undefined ? undefined : await users.disable(id);
+        const done = id === undefined ? undefined : await users().disable(id);
         if (done === undefined) throw notFound('user');
         return json(reply, 200, done);
       },
@@ -66,7 +68,7 @@ export function userRoutes(users: UserAdmin): AdminRoute[] {
       method: 'POST', url: '/users/:id/enable',
       handler: async (request, reply) => {
         const id = userId(request);
-        const user = id === undefined ? undefined : await users.enable(id);
+        const user = id === undefined ? undefined : await users().enable(id);
         if (user === undefined) throw notFound('user');
         return json(reply, 200, user);
       },
@@ -76,7 +78,7 @@ export function userRoutes(users: UserAdmin): AdminRoute[] {
       handler: async (request, reply) => {
         const id = userId(request);
         const body = parse(passwordBody, request.body, 'body');
-        const done = id === undefined ? undefined : await users.setPassword(id, body.password, { keepSessions: body.keepSessions === true });
+        const done = id === undefined ? undefined : await users().setPassword(id, body.password, { keepSessions: body.keepSessions === true });
         if (done === undefined) throw notFound('user');
         return json(reply, 200, done);
       },
@@ -86,7 +88,7 @@ export function userRoutes(users: UserAdmin): AdminRoute[] {
       handler: async (request, reply) => {
         const id = userId(request);
         const body = parse(groupsBody, request.body, 'body');
-        const user = id === undefined ? undefined : await users.setGroups(id, body.groups);
+        const user = id === undefined ? undefined : await users().setGroups(id, body.groups);
         if (user === undefined) throw notFound('user');
         return json(reply, 200, user);
       },
@@ -96,7 +98,7 @@ export function userRoutes(users: UserAdmin): AdminRoute[] {
       method: 'POST', url: '/users/:id/totp',
       handler: async (request, reply) => {
         const user = await existing(userId(request));
-        return json(reply, 201, await users.totp.start(user.id));
+        return json(reply, 201, await users().totp.start(user.id));
       },
     },
     {
@@ -104,14 +106,14 @@ export function userRoutes(users: UserAdmin): AdminRoute[] {
       handler: async (request, reply) => {
         const user = await existing(userId(request));
         const body = parse(confirmBody, request.body, 'body');
-        return json(reply, 200, await users.totp.confirm(user.id, body.code));
+        return json(reply, 200, await users().totp.confirm(user.id, body.code));
       },
     },
     {
       method: 'DELETE', url: '/users/:id/totp',
       handler: async (request, reply) => {
         const id = userId(request);
-        if (id === undefined || !(await users.totp.reset(id))) throw notFound('user');
+        if (id === undefined || !(await users().totp.reset(id))) throw notFound('user');
         return json(reply, 204);
       },
     },
