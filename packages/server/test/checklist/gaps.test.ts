@@ -20,7 +20,8 @@ const S256 = (verifier: string) => createHash('sha256').update(verifier).digest(
 /** A browser on the consent page of a fresh authorization (alice signed in). */
 async function atConsent(): Promise<{ browser: TestBrowser; consentPath: string }> {
   const browser = new TestBrowser(f.base);
-  seeOther(await browser.get(f.authorizeUrl()));
+  // prompt=consent: alice's remembered consent from earlier tests must not skip the page.
+  seeOther(await browser.get(f.authorizeUrl({ prompt: 'consent' })));
   const login = await browser.page(browser.path('/login'));
   const consentPath = seeOther(await browser.post(browser.path('/login'), { ...login.hidden, username: f.alice.username, password: PASSWORD }));
   expect(consentPath).toMatch(/^\/consent\?i=/);
@@ -180,5 +181,61 @@ describe('C-25: headers a proxy would set are not trusted unless configured (RFC
     } finally {
       await proxied.close();
     }
+  });
+});
+
+describe('C-26: ending a session or the credentials ends what was granted in it (RFC 9700 §4.14.2)', () => {
+  /** Alice signed in at the consent page of a fresh authorization, with the consent form's fields. */
+  async function aliceAtConsent() {
+    const { browser, consentPath } = await atConsent();
+    return { browser, consentPath, hidden: (await browser.page(consentPath)).hidden };
+  }
+
+  it('a consent form submitted after logout ended the session issues no code: the browser must sign in again', async () => {
+    const { browser, consentPath, hidden } = await aliceAtConsent();
+    const stolenCookies = browser.jar.header();
+    const logout = await browser.page('/logout');
+    expect((await browser.post('/logout', { ...logout.hidden, logout: 'yes' })).status).toBe(200);
+    const replay = await fetch(new URL(consentPath, f.base), {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: stolenCookies, 'content-type': FORM, 'sec-fetch-site': 'same-origin' },
+      body: new URLSearchParams({ ...hidden, decision: 'approve' }).toString(),
+    });
+    expect(replay.status).toBe(303);
+    expect(replay.headers.get('location')).toMatch(/^\/login\?i=/);
+  });
+
+  it('a user disabled while on the consent page gets no code', async () => {
+    const other = await f.tessera.admin.users.create({ username: `carol-${Date.now()}`, password: PASSWORD });
+    const browser = new TestBrowser(f.base);
+    seeOther(await browser.get(f.authorizeUrl()));
+    const login = await browser.page(browser.path('/login'));
+    const consentPath = seeOther(await browser.post(browser.path('/login'), { ...login.hidden, username: other.username, password: PASSWORD }));
+    const consent = await browser.page(consentPath);
+    await f.tessera.admin.users.disable(other.id);
+    const answer = await browser.post(consentPath, { ...consent.hidden, decision: 'approve' });
+    expect(answer.headers.get('location') ?? '').not.toMatch(/code=/);
+  });
+
+  it('RFC 9700 §4.14.2: after a password change the refresh token is invalid_grant and the SSO session is gone', async () => {
+    const dave = await f.tessera.admin.users.create({ username: `dave-${Date.now()}`, password: PASSWORD });
+    const result = await scriptedLogin({ authorizationUrl: f.authorizeUrl({ scope: 'openid offline_access', prompt: 'consent' }), username: dave.username, password: PASSWORD, now: f.clock.now });
+    const code = new URL(result.redirect).searchParams.get('code')!;
+    const tokens = await f.tessera.app.inject({
+      method: 'POST', url: '/token', headers: { 'content-type': FORM },
+      payload: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: WEB_REDIRECT, code_verifier: f.verifier, client_id: f.client.clientId }).toString(),
+    });
+    const refreshToken = (tokens.json() as { refresh_token?: string }).refresh_token;
+    expect(refreshToken).toMatch(/^trt_/);
+    await f.tessera.admin.users.setPassword(dave.id, 'a completely new passphrase');
+    const refresh = await f.tessera.app.inject({
+      method: 'POST', url: '/token', headers: { 'content-type': FORM },
+      payload: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken!, client_id: f.client.clientId }).toString(),
+    });
+    expect(refresh.statusCode).toBe(400);
+    expect(refresh.json()).toMatchObject({ error: 'invalid_grant' });
+    const again = await fetch(f.authorizeUrl(), { redirect: 'manual', headers: { cookie: result.jar.header() } });
+    expect(again.headers.get('location')).toMatch(/^\/login\?i=/);
   });
 });
