@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { ClientRecord } from '@tessera/store';
+import type { ClientRecord, UserRecord } from '@tessera/store';
 import type { ResourceDpopCheck, TokenScheme } from '../dpop/index.js';
 import { invalidRequest, OAuthError } from '../errors.js';
 import type { ActiveToken, FindActiveToken } from '../tokens/inspect.js';
@@ -58,11 +58,16 @@ export interface AdminAuthDeps {
   dpop?: ResourceDpopCheck | undefined;
   /** The token's client, so that disabling (or deleting) an admin client ends its access at once. */
   lookupClient: (clientId: string) => Promise<ClientRecord | undefined>;
+  /** The token's user, when it was issued to one (its subject is not the client). */
+  lookupUser: (userId: string) => Promise<Pick<UserRecord, 'id' | 'status' | 'groups'> | undefined>;
+  /** Group a user must be in to use the admin API (config `admin.userGroup`). */
+  userGroup: string;
 }
 
 /**
  * Authenticate an admin request and check its scope: an access token of this server, active now, for
- * the admin audience, sender-bound if it is bound, of an enabled client, carrying `admin:read` (safe
+ * the admin audience, sender-bound if it is bound, of an enabled client, for the client itself or for an
+ * active user in the admin group, carrying `admin:read` (safe
  * methods) or `admin:write` (everything else). Refusals: 401 `invalid_token`, 403 `insufficient_scope`
  * with the scope in the challenge (RFC 6750 §3.1).
  */
@@ -76,6 +81,18 @@ export function createAdminAuthenticator(deps: AdminAuthDeps): (request: Fastify
     else if (token.jkt !== undefined || scheme === 'dpop') throw invalidToken('DPoP-bound access tokens are not accepted here', 'no DPoP check configured');
     const client = await deps.lookupClient(token.clientId);
     if (client === undefined || client.disabled) throw invalidToken('the access token is invalid, expired or revoked', 'client disabled or deleted');
+    // client_credentials: the client acts for itself (RFC 9068 §2.2 sub = client id). Otherwise a user
+    // signed in, and admin scopes consented to are not enough: the user must be an administrator now.
+    if (token.subject !== token.clientId) {
+      const user = await deps.lookupUser(token.subject);
+      if (user === undefined || user.id !== token.subject || user.status !== 'active') {
+        throw invalidToken('the access token is invalid, expired or revoked', 'user missing or disabled');
+      }
+      if (!user.groups.includes(deps.userGroup)) {
+        const description = `the user is not in the ${deps.userGroup} group`;
+        throw new OAuthError('insufficient_scope', 403, description, { detail: 'user not an administrator', headers: { 'www-authenticate': challenge({ code: 'insufficient_scope', description }) } });
+      }
+    }
     const needed = request.method === 'GET' || request.method === 'HEAD' ? ADMIN_SCOPES.read : ADMIN_SCOPES.write;
     if (!token.scope.split(' ').includes(needed)) {
       const description = `this request needs the ${needed} scope`;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../config/duration.js';
+import { isGroupName } from '../accounts/users.js';
 import { isResourceIndicator } from '../grants/resource.js';
 
 /** The two scopes of the admin API: GETs need the first, every change the second (neither implies the other). */
@@ -15,6 +16,14 @@ export const adminSchema = z
       .describe(
         'Resource indicator (RFC 8707) admin API tokens must be issued for; default `<issuer>/admin`. ' +
           'Registered at start (opaque tokens, scopes admin:read and admin:write) when missing',
+      ),
+    userGroup: z
+      .string()
+      .refine(isGroupName, { message: 'must be 1–64 characters A-Z a-z 0-9 . _ : / -' })
+      .default('tessera-admins')
+      .describe(
+        'A token issued to a user (not a client acting for itself) reaches the admin API only if that user is active and in this group: ' +
+          'admin scopes granted by consent alone must not make every user an administrator',
       ),
     tokenTtl: duration({ min: 60, max: 3600 })
       .default(600)

@@ -5,7 +5,7 @@ import { AdminError, type Admin } from '../admin/index.js';
 import type { ResourceDpopCheck } from '../dpop/index.js';
 import { methodNotAllowed, unsupportedMediaType } from '../errors.js';
 import type { FindActiveToken } from '../tokens/inspect.js';
-import { createAdminAuthenticator, type AdminPrincipal } from './auth.js';
+import { createAdminAuthenticator, type AdminAuthDeps, type AdminPrincipal } from './auth.js';
 import { ADMIN_SCOPES, adminAudience, type AdminConfig } from './config.js';
 import { adminErrorHandler, notFound } from './errors.js';
 import { ADMIN_BODY_LIMIT, parseJsonBody } from './input.js';
@@ -37,6 +37,10 @@ export interface AdminHttpDeps {
   dpop?: ResourceDpopCheck;
   /** Current client record (a disabled admin client loses access at once). */
   lookupClient: (clientId: string) => Promise<ClientRecord | undefined>;
+  /** Current user record, for tokens issued to a user. */
+  lookupUser: AdminAuthDeps['lookupUser'];
+  /** The group a user must be in (config `admin.userGroup`). */
+  userGroup: string;
   now: () => number;
 }
 
@@ -113,9 +117,10 @@ export const adminHttpPlugin: FastifyPluginAsync<AdminHttpDeps> = async (app, de
  */
 export async function installAdminHttp(
   app: FastifyInstance,
-  options: Omit<AdminHttpDeps, 'audience'> & { config: AdminConfig; issuer: string; accessTokenMax: number },
+  options: Omit<AdminHttpDeps, 'audience' | 'userGroup'> & { config: AdminConfig; issuer: string; accessTokenMax: number },
 ): Promise<string | null> {
-  const { config, issuer, accessTokenMax, ...deps } = options;
+  const { config, issuer, accessTokenMax, ...rest } = options;
+  const deps = { ...rest, userGroup: config.userGroup };
   if (!config.http.enabled) return null;
   const audience = adminAudience(config, issuer);
   await ensureAdminResource(deps.admin, audience, Math.min(config.tokenTtl, accessTokenMax));

@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { hashSecret } from '@tessera/token';
 import { FORM, form, JWT_API } from '../helpers.js';
 import { adminSetup, AUDIENCE, type AdminFixture } from './fixture.js';
 
@@ -116,6 +118,41 @@ describe('admin API authentication (RFC 6750)', () => {
   it('an unauthenticated request learns nothing about unknown paths or bodies: 401 first', async () => {
     expect((await a.call('GET', '/nope', { token: null })).statusCode).toBe(401);
     expect((await a.call('POST', '/users', { token: null, body: '{bad' })).statusCode).toBe(401);
+  });
+
+  describe('a token issued to a user (authorization code, device flow)', () => {
+    /** An opaque access token of the admin client for `subject`, stored as the token endpoint stores one. */
+    async function userToken(subject: string, scope = ['admin:read', 'admin:write']): Promise<string> {
+      const value = `tat_${randomBytes(32).toString('base64url')}`;
+      const at = new Date(a.f.clock.now());
+      await a.f.storage.tokens.put({
+        v: 1, hash: hashSecret(value), jti: randomBytes(8).toString('hex'), kind: 'access_token', clientId: a.admin.id, subject, grantId: null,
+        sessionId: null, deviceId: null, jkt: null, scope, audience: [AUDIENCE], claims: {}, issuedAt: at, expiresAt: new Date(at.getTime() + 600_000), revokedAt: null,
+      });
+      return value;
+    }
+    const user = async (groups: string[]) =>
+      (await a.f.tessera.admin.users.create({ username: `admin-${randomBytes(4).toString('hex')}`, password: 'correct horse battery staple', groups })).id;
+
+    it('is accepted when the user is active and in the tessera-admins group', async () => {
+      const token = await userToken(await user(['tessera-admins']));
+      expect((await a.call('GET', '/users', { token })).statusCode).toBe(200);
+    });
+
+    it('admin scopes alone do not make a user an administrator: outside the group it is 403', async () => {
+      const token = await userToken(await user(['staff']));
+      const res = await a.call('GET', '/users', { token });
+      expect(res.statusCode).toBe(403);
+      expect(res.json().error).toBe('insufficient_scope');
+    });
+
+    it('a disabled or deleted user\'s token is 401 invalid_token', async () => {
+      const id = await user(['tessera-admins']);
+      const token = await userToken(id);
+      await a.f.storage.users.update(id, { status: 'disabled' }, new Date(a.f.clock.now()));
+      expect((await a.call('GET', '/users', { token })).statusCode).toBe(401);
+      expect((await a.call('GET', '/users', { token: await userToken('u_gone') })).statusCode).toBe(401);
+    });
   });
 
   it('never writes a token or secret into the logs', async () => {
