@@ -234,7 +234,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     // The admin API over HTTP (/admin/v1), for the console and automation; registers its resource if missing.
     await installAdminHttp(app, {
       config: config.admin, issuer: config.issuer, accessTokenMax: config.ttl.accessTokenMax, admin, decisions: deviceTrust.decisions,
-      find, dpop: dpop.resourceCheck, lookupClient: (id) => served.clients.get(id), now,
+      find, dpop: dpop.resourceCheck, lookupClient: (id) => served.clients.get(id), lookupUser: (id) => served.users.get(id), now,
     });
 
     stopTimers.push(startPruning({ storage, intervalMs: config.operations.pruneInterval * 1000, now, log: logger }));
