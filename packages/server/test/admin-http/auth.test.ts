@@ -155,6 +155,21 @@ describe('admin API authentication (RFC 6750)', () => {
     });
   });
 
+  it('at debug level, logs no token, password, client secret or TOTP secret', async () => {
+    const debug = await adminSetup({ logLevel: 'debug' });
+    try {
+      const user = (await debug.call('POST', '/users', { body: { username: 'dbg', password: 'correct horse battery staple' } })).json();
+      const { clientSecret } = (await debug.call('POST', '/clients', { body: { name: 'dbg' } })).json();
+      const { secret } = (await debug.call('POST', `/users/${user.id}/totp`)).json();
+      await debug.call('GET', '/users', { token: 'tat_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' });
+      const logs = debug.f.logs.text();
+      expect(logs).toContain('request completed');
+      for (const secretValue of [debug.writeToken, 'correct horse', clientSecret, secret, 'tat_AAAAAAAA']) expect(logs).not.toContain(secretValue);
+    } finally {
+      await debug.f.close();
+    }
+  });
+
   it('never writes a token or secret into the logs', async () => {
     await a.call('POST', '/users', { body: { username: 'alice', password: 'correct horse battery staple' } });
     await a.call('GET', '/users', { token: 'tat_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' });

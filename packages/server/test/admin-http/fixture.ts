@@ -20,8 +20,8 @@ export interface AdminFixture {
 }
 
 /** A server (memory storage, frozen clock) with an admin client, a read-only admin client and their tokens. */
-export async function adminSetup(): Promise<AdminFixture> {
-  const f = await setup();
+export async function adminSetup(options: { logLevel?: 'info' | 'debug' } = {}): Promise<AdminFixture> {
+  const f = await setup(options);
   const a = await f.tessera.admin.createClient({ name: 'console', scopes: ['admin:read', 'admin:write'], resources: [AUDIENCE] });
   const r = await f.tessera.admin.createClient({ name: 'auditor', scopes: ['admin:read'], resources: [AUDIENCE] });
   const admin = { id: a.client.clientId, secret: a.clientSecret };
