@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { createMemoryStorage } from '@tessera/store';
 import { createDpopProof } from '@tessera/token';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTessera, type Tessera, type TesseraConfigInput } from '../../src/index.js';
@@ -122,6 +123,31 @@ describe('admin API over a listening server (fetch)', () => {
     await tessera.admin.createResource({ id: AUDIENCE, scopes: ['admin:read', 'admin:write'] });
     const wrong = await clientToken(tessera, inject, AUDIENCE);
     expect((await tessera.app.inject({ method: 'GET', url: '/admin/v1/users', headers: { authorization: `Bearer ${wrong}` } })).statusCode).toBe(401);
+  });
+
+  it('an admin resource that already exists is kept as it is: with JWT tokens, a revoked JWT is refused at once', async () => {
+    const storage = createMemoryStorage();
+    const start = () =>
+      createTessera({ config: { issuer: ISSUER, dev: true, store: { kind: 'memory' }, keys: { masterKey: Buffer.alloc(32, 7) } }, storage, logStream: logCapture().stream });
+    const first = await start();
+    await first.admin.deleteResource(AUDIENCE);
+    await first.admin.createResource({ id: AUDIENCE, tokenFormat: 'jwt', ttl: '2m', scopes: ['admin:read', 'admin:write'] });
+    await first.close();
+    tessera = await start();
+    expect((await tessera.admin.listResources()).find((r) => r.id === AUDIENCE)).toMatchObject({ tokenFormat: 'jwt', accessTokenTtl: 120 });
+    const { client, clientSecret } = await tessera.admin.createClient({ name: 'console', scopes: ['admin:read'], resources: [AUDIENCE] });
+    const basic = `Basic ${Buffer.from(`${client.clientId}:${clientSecret}`).toString('base64')}`;
+    const issued = await tessera.app.inject({ method: 'POST', url: '/token', headers: { 'content-type': FORM, authorization: basic }, payload: form({ grant_type: 'client_credentials', resource: AUDIENCE }) });
+    const jwt = issued.json().access_token as string;
+    expect(jwt.split('.')).toHaveLength(3);
+    const get = () => tessera!.app.inject({ method: 'GET', url: '/admin/v1/resources', headers: { authorization: `Bearer ${jwt}` } });
+    expect((await get()).statusCode).toBe(200);
+    const revoked = await tessera.app.inject({ method: 'POST', url: '/revoke', headers: { 'content-type': FORM, authorization: basic }, payload: form({ token: jwt }) });
+    expect(revoked.statusCode).toBe(200);
+    expect((await get()).statusCode).toBe(401);
+    await tessera.close();
+    tessera = undefined;
+    await storage.close();
   });
 
   it('refuses a bad admin config at start', async () => {
