@@ -66,10 +66,10 @@ export interface AdminAuthDeps {
 
 /**
  * Authenticate an admin request and check its scope: an access token of this server, active now, for
- * the admin audience, sender-bound if it is bound, of an enabled client, for the client itself or for an
- * active user in the admin group, carrying `admin:read` (safe
- * methods) or `admin:write` (everything else). Refusals: 401 `invalid_token`, 403 `insufficient_scope`
- * with the scope in the challenge (RFC 6750 §3.1).
+ * the admin audience, sender-bound if it is bound, of an enabled client, issued to the client itself or
+ * to an active user in the admin group, carrying `admin:read` (safe methods) or `admin:write`
+ * (everything else). Refusals: 401 `invalid_token`, 403 `insufficient_scope` with the missing scope in
+ * the challenge (RFC 6750 §3.1).
  */
 export function createAdminAuthenticator(deps: AdminAuthDeps): (request: FastifyRequest) => Promise<AdminPrincipal> {
   return async function authenticate(request) {
