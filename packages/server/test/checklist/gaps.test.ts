@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { hashSecret } from '@tessera/token';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FORM, JWT_API } from '../helpers.js';
 import { authorizeFixture, PASSWORD, WEB_REDIRECT, type AuthorizeFixture } from '../authorize/fixture.js';
 import { TestBrowser, seeOther } from '../authorize/browser-helpers.js';
-import { scriptedLogin } from '../authorize/scripted-login.js';
+import { parseForm, scriptedLogin } from '../authorize/scripted-login.js';
 
 /**
  * Negative tests for SECURITY-CHECKLIST.md items that had none at the HTTP level when this file was
@@ -237,5 +238,44 @@ describe('C-26: ending a session or the credentials ends what was granted in it 
     expect(refresh.json()).toMatchObject({ error: 'invalid_grant' });
     const again = await fetch(f.authorizeUrl(), { redirect: 'manual', headers: { cookie: result.jar.header() } });
     expect(again.headers.get('location')).toMatch(/^\/login\?i=/);
+  });
+});
+
+describe('RFC 6749 §10.12: state-changing pages refuse cross-site form posts even with a valid CSRF token', () => {
+  const crossSite = { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' };
+
+  it('RFC 6749 §10.12: a cross-site approval on the consent page issues no code; the same form same-site does', async () => {
+    const { browser, consentPath } = await atConsent();
+    const consent = await browser.page(consentPath);
+    const forged = await browser.post(consentPath, { ...consent.hidden, decision: 'approve' }, crossSite);
+    expect(forged.headers.get('location') ?? '').not.toMatch(/code=/);
+    expect(forged.status).toBeLessThan(500);
+    const genuine = await browser.post(consentPath, { ...(await browser.page(consentPath)).hidden, decision: 'approve' });
+    expect(genuine.headers.get('location')).toMatch(/^https:\/\/app\.example\/cb\?code=/);
+  });
+
+  it('RFC 6749 §10.12: a cross-site logout confirmation does not end the session', async () => {
+    const { browser } = await atConsent();
+    const logout = await browser.page('/logout');
+    const forged = await browser.post('/logout', { ...logout.hidden, logout: 'yes' }, crossSite);
+    expect(forged.status).toBeLessThan(500);
+    const still = await fetch(f.authorizeUrl(), { redirect: 'manual', headers: { cookie: browser.jar.header() } });
+    expect(still.headers.get('location') ?? '').not.toMatch(/^\/login/);
+  });
+
+  it('RFC 8628 §5.4: a cross-site approval on the device page does not approve the user code', async () => {
+    const now = new Date(f.clock.now());
+    await f.storage.deviceCodes.create({
+      v: 1, hash: hashSecret(`tdc_${randomBytes(32).toString('base64url')}`), userCode: 'WDJBMJHT', clientId: f.client.clientId, scope: ['openid'], resource: [],
+      status: 'pending', userId: null, grantId: null, interval: 5, lastPolledAt: null, createdAt: now, expiresAt: new Date(now.getTime() + 600_000),
+    });
+    const { browser } = await atConsent();
+    const entry = await browser.page('/device');
+    const confirm = await browser.post('/device', { ...entry.hidden, user_code: 'WDJB-MJHT' });
+    expect(confirm.status).toBe(200);
+    const form = parseForm(await confirm.text())!;
+    const forged = await browser.post(form.action, { ...form.hidden, decision: 'approve' }, crossSite);
+    expect(forged.status).toBeLessThan(500);
+    expect(await f.storage.deviceCodes.findByUserCode('WDJBMJHT')).toMatchObject({ status: 'pending', userId: null });
   });
 });
