@@ -2,7 +2,7 @@
 // Requests/s of the example API protected by the guard vs the same API unprotected (--no-guard), with a
 // valid ES256 JWT access token on every request (issue 4 target: protected ≥ 70% of unprotected).
 //
-//   npm run build && node examples/protected-api/bench.js [--seconds 5] [--connections 32] [--alg ES256] [--rounds 3]
+//   npm run build && node examples/protected-api/bench.js [--seconds 5] [--connections 32] [--alg ES256] [--rounds 5]
 //
 // The authorization server is a stub (node:http: RFC 8414 metadata + JWKS) so the figure is the guard's
 // cost alone. Each API process is pinned to core 0 and the load generator (autocannon) to core 1 when
@@ -21,7 +21,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '5' },
     connections: { type: 'string', default: '32' },
     alg: { type: 'string', default: 'ES256' },
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
     json: { type: 'boolean', default: false },
   },
 });
