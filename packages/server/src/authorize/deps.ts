@@ -36,7 +36,7 @@ export const COOKIES = Object.freeze({ session: 'tessera_session', interaction: 
 export const BROWSER_COOKIE_SECONDS = 365 * 86_400;
 
 /** The storage slices the user-facing half reads and writes. */
-export type InteractionStorage = Pick<Storage, 'users' | 'sessions' | 'grants' | 'authorizationCodes' | 'deviceCodes' | 'tokens' | 'loginThrottle' | 'devices'>;
+export type InteractionStorage = Pick<Storage, 'users' | 'sessions' | 'grants' | 'authorizationCodes' | 'deviceCodes' | 'tokens' | 'loginThrottle' | 'devices' | 'replay'>;
 
 /** Everything the authorization endpoint and the pages need, passed explicitly (STYLE V3). */
 export interface InteractionDeps {

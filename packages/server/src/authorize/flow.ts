@@ -33,6 +33,20 @@ export function interactionLost(deps: InteractionDeps, state?: InteractionState)
   };
 }
 
+/**
+ * The page for an interaction that already ended with a code (a resubmitted consent or sign-in form):
+ * a 400 without redirect, since the client already has its answer and must not get a second code.
+ */
+function interactionCompleted(deps: InteractionDeps, state: InteractionState): FlowResult {
+  return {
+    outcome: {
+      kind: 'page',
+      page: errorPage({ status: 400, error: 'invalid_request', description: 'This sign-in was already completed. Return to the application; to sign in again, start from there.' }),
+    },
+    cookies: [clearInteractionCookie(deps, state)],
+  };
+}
+
 /** End the interaction with an error sent to the client. */
 export function failToClient(deps: InteractionDeps, state: InteractionState, request: AuthorizationRequest, error: OAuthError): FlowResult {
   return { outcome: authorizationError(targetOf(request), deps.issuer, error), cookies: [clearInteractionCookie(deps, state)] };
@@ -129,6 +143,10 @@ async function finish(deps: InteractionDeps, state: InteractionState, request: A
     if (!(error instanceof OAuthError)) throw error;
     return accessRefused(deps, state, request, client, error);
   }
+  // One interaction yields at most one code. Its state lives in a sealed cookie a browser (or an
+  // attacker holding it) can send again, so the id is claimed in the shared replay store — atomic
+  // across nodes — before the code exists; a second completion, even a concurrent one, gets a page.
+  if (!(await deps.storage.replay.use(`interaction:${state.id}`, new Date(state.expiresAt)))) return interactionCompleted(deps, state);
   const code = await issueAuthorizationCode(deps, request, session);
   return { outcome: authorizationResponse(targetOf(request), deps.issuer, { code }), cookies: [clearInteractionCookie(deps, state)] };
 }

@@ -234,6 +234,34 @@ describe('consent decisions', () => {
     expect(url.searchParams.get('iss')).toBe(f.base);
     expect(await f.storage.grants.findConsent(f.alice.id, f.client.clientId)).toBeUndefined();
   });
+
+  /** Sign alice in up to the consent page; returns the browser, the consent form and the cookies it was shown with. */
+  async function atConsent() {
+    const browser = new TestBrowser(f.base);
+    const login = await browser.page(seeOther(await browser.get(f.authorizeUrl())));
+    expect(seeOther(await browser.post(browser.path('/login'), { ...login.hidden, username: 'alice', password: PASSWORD }))).toMatch(/^\/consent\?i=[\w-]{22}$/);
+    const consent = await browser.page(browser.path('/consent'));
+    return { browser, form: { ...consent.hidden, decision: 'approve' }, cookie: browser.jar.header() };
+  }
+
+  it('one interaction yields at most one code: the same consent form submitted twice gets a 400 page, no redirect, no second code', async () => {
+    const { browser, form, cookie } = await atConsent();
+    const first = await browser.post(browser.path('/consent'), form, { cookie });
+    expect(new URL(seeOther(first)).searchParams.get('code')).toMatch(/^tac_/);
+    // The browser dropped the interaction cookie; a resubmission (back button, replayed capture) still carries it.
+    const again = await browser.post(browser.path('/consent'), form, { cookie });
+    expect(again.status).toBe(400);
+    expect(again.headers.get('location')).toBeNull();
+    expect(await again.text()).toContain('already completed');
+    expect(await f.storage.grants.listByUser(f.alice.id)).toHaveLength(1);
+  });
+
+  it('one interaction yields at most one code: two concurrent submissions of the consent form get exactly one code', async () => {
+    const { browser, form, cookie } = await atConsent();
+    const responses = await Promise.all([1, 2].map(() => browser.post(browser.path('/consent'), form, { cookie })));
+    expect(responses.map((r) => r.status).sort()).toEqual([303, 400]);
+    expect(await f.storage.grants.listByUser(f.alice.id)).toHaveLength(1);
+  });
 });
 
 describe('CSRF on every form (OWASP CSRF Prevention)', () => {
