@@ -1,6 +1,7 @@
 import type { ClientRecord } from '@tessera/store';
 import { invalidRequest, invalidScope, invalidTarget, OAuthError, unauthorizedClient } from '../errors.js';
 import { isScopeToken } from '../grants/scope.js';
+import { sanitizeName } from '../http/form.js';
 import type { Step } from '../endpoints/steps.js';
 import type { RawParams } from './params.js';
 import { findRedirectUri } from './redirect-uri.js';
@@ -89,7 +90,7 @@ export function trustRedirect(ctx: AuthorizeCtx): void {
 /** RFC 6749 §3.1: "Request and response parameters MUST NOT be included more than once." */
 export function rejectRepeatedParams(ctx: AuthorizeCtx): void {
   const repeated = ctx.params.repeatedNames(REPEATABLE)[0];
-  if (repeated !== undefined) throw invalidRequest(`parameter "${repeated.replace(/[^\x21-\x7e]/g, '?').slice(0, 40)}" is repeated (RFC 6749 §3.1)`);
+  if (repeated !== undefined) throw invalidRequest(`parameter "${sanitizeName(repeated)}" is repeated (RFC 6749 §3.1)`);
 }
 
 /** OIDC Core §6: request objects are not supported (and not advertised). */

@@ -64,18 +64,12 @@ export function decodeFormComponent(raw: string): string {
 }
 
 /**
- * Parse a form body strictly. Rejects with `invalid_request`:
- * - a repeated parameter (RFC 6749 §3.1, §3.2: "MUST NOT be included more than once"), unless its
- *   name is in `repeatable`;
- * - bytes that are not UTF-8, and percent-escapes that are malformed or decode to non-UTF-8
- *   (RFC 8725 §3.7 for everything that ends up in a token: UTF-8 only).
- * Lenient parsers (Node's `querystring`) turn both into silent data changes; here they are errors.
+ * Walk the `name=value` pairs of `application/x-www-form-urlencoded` text in order, decoded, empty
+ * values included (a repeated empty value is still a repetition, RFC 6749 §3.1). The one tokenizer
+ * behind {@link parseForm} and the /authorize parameters, so both read a request the same way.
+ * Throws `invalid_request` on percent-escapes that are malformed or decode to non-UTF-8.
  */
-export function parseForm(body: Buffer, repeatable: ReadonlySet<string>): FormParams {
-  if (!isUtf8(body)) throw invalidRequest('the request body is not valid UTF-8');
-  const text = body.toString('utf8');
-  const record = Object.create(null) as Record<string, string | string[]>;
-  let hasRepeats = false;
+export function scanForm(text: string, visit: (name: string, value: string) => void): void {
   let start = 0;
   while (start <= text.length) {
     let end = text.indexOf('&', start);
@@ -89,24 +83,46 @@ export function parseForm(body: Buffer, repeatable: ReadonlySet<string>): FormPa
         name = decodeFormComponent(eq === -1 ? pair : pair.slice(0, eq));
         value = eq === -1 ? '' : decodeFormComponent(pair.slice(eq + 1));
       } catch {
-        throw invalidRequest('the request body contains an invalid percent-encoding');
+        throw invalidRequest('the request contains an invalid percent-encoding');
       }
-      const previous = record[name];
-      if (previous === undefined) {
-        record[name] = value;
-      } else if (repeatable.has(name)) {
-        record[name] = typeof previous === 'string' ? [previous, value] : [...previous, value];
-        hasRepeats = true;
-      } else {
-        throw invalidRequest(`parameter "${sanitizeName(name)}" is repeated (RFC 6749 §3.2)`);
-      }
+      visit(name, value);
     }
     start = end + 1;
   }
+}
+
+/** Refuse bytes that are not UTF-8 (RFC 8725 §3.7 for everything that ends up in a token: UTF-8 only). */
+export function formText(body: Buffer): string {
+  if (!isUtf8(body)) throw invalidRequest('the request body is not valid UTF-8');
+  return body.toString('utf8');
+}
+
+/**
+ * Parse a form body strictly. Rejects with `invalid_request`:
+ * - a repeated parameter (RFC 6749 §3.1, §3.2: "MUST NOT be included more than once"), unless its
+ *   name is in `repeatable`; an empty value counts (`a=1&a=` is a repeat);
+ * - bytes that are not UTF-8, and percent-escapes that are malformed or decode to non-UTF-8
+ *   (see {@link scanForm}, {@link formText}).
+ * Lenient parsers (Node's `querystring`) turn both into silent data changes; here they are errors.
+ */
+export function parseForm(body: Buffer, repeatable: ReadonlySet<string>): FormParams {
+  const record = Object.create(null) as Record<string, string | string[]>;
+  let hasRepeats = false;
+  scanForm(formText(body), (name, value) => {
+    const previous = record[name];
+    if (previous === undefined) {
+      record[name] = value;
+    } else if (repeatable.has(name)) {
+      record[name] = typeof previous === 'string' ? [previous, value] : [...previous, value];
+      hasRepeats = true;
+    } else {
+      throw invalidRequest(`parameter "${sanitizeName(name)}" is repeated (RFC 6749 §3.2)`);
+    }
+  });
   return FormParams.build(record, hasRepeats);
 }
 
 /** Echo a parameter name safely: printable ASCII only, bounded. */
-function sanitizeName(name: string): string {
+export function sanitizeName(name: string): string {
   return name.replace(/[^\x21-\x7e]/g, '?').slice(0, 40);
 }

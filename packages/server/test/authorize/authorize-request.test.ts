@@ -137,6 +137,19 @@ describe('errors after the redirect URI is trusted go back to the client with is
     expectErrorRedirect(await get(`${f.authorizeUrl()}&code_challenge=${'a'.repeat(43)}`), 'invalid_request');
   });
 
+  it('RFC 6749 §3.1: a parameter repeated with an empty value (a=1&a=) is still repeated, as at /token', async () => {
+    const location = expectErrorRedirect(await get(`${f.authorizeUrl({ nonce: 'n-1' })}&nonce=`), 'invalid_request');
+    expect(location.searchParams.get('error_description')).toContain('"nonce" is repeated');
+    await expectErrorPage(await get(`${f.authorizeUrl()}&client_id=`), 'invalid_request');
+    await expectErrorPage(await get(`${f.authorizeUrl()}&redirect_uri=`), 'invalid_request');
+  });
+
+  it('RFC 6749 §3.1: a parameter sent once with an empty value is treated as omitted', async () => {
+    const response = await get(f.authorizeUrl({ nonce: '' }));
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toMatch(/^\/login\?i=/);
+  });
+
   it('RFC 7636 §4.4.1 / RFC 9700 §2.1.1: a request without code_challenge is invalid_request', async () => {
     expectErrorRedirect(await get(f.authorizeUrl({ code_challenge: null, code_challenge_method: null })), 'invalid_request');
   });
