@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { ClientRecord, UserRecord } from '@tessera/store';
+import { tokenChallenge } from '../dpop/challenge.js';
 import type { ResourceDpopCheck, TokenScheme } from '../dpop/index.js';
 import { invalidRequest, OAuthError } from '../errors.js';
 import type { ActiveToken, FindActiveToken } from '../tokens/inspect.js';
@@ -18,12 +19,7 @@ const REALM = 'tessera-admin';
 
 /** RFC 6750 §3: a bare challenge without credentials, else the error (and the scope that was missing). */
 function challenge(error?: { code: string; description: string; scope?: string }): string {
-  let value = `Bearer realm="${REALM}"`;
-  if (error !== undefined) {
-    value += `, error="${error.code}", error_description="${error.description}"`;
-    if (error.scope !== undefined) value += `, scope="${error.scope}"`;
-  }
-  return value;
+  return tokenChallenge('Bearer', { realm: REALM, error: error?.code, error_description: error?.description, scope: error?.scope });
 }
 
 function invalidToken(description: string, detail: string): OAuthError {

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { ReplayStore } from '@tessera/store';
 import { DpopError, verifyDpopProof } from '@tessera/token';
 import { OAuthError } from '../errors.js';
+import { tokenChallenge } from './challenge.js';
 import type { DpopConfig } from './config.js';
 import { dpopHeaderValues } from './headers.js';
 
@@ -30,8 +31,8 @@ export function createResourceDpopCheck(deps: {
   const algs = deps.config.algorithms.join(' ');
   const fail = (scheme: TokenScheme, code: 'invalid_token' | 'invalid_dpop_proof', detail: string) => {
     const challenge = scheme === 'dpop' || code === 'invalid_dpop_proof'
-      ? `DPoP error="${code}", algs="${algs}"`
-      : `Bearer error="${code}"`;
+      ? tokenChallenge('DPoP', { error: code, algs })
+      : tokenChallenge('Bearer', { error: code });
     return new OAuthError(code, 401, code === 'invalid_token' ? 'the access token is invalid' : 'the DPoP proof is invalid', {
       detail,
       headers: { 'www-authenticate': challenge },

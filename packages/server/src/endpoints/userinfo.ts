@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { UserStore } from '@tessera/store';
+import { tokenChallenge } from '../dpop/challenge.js';
 import type { ResourceDpopCheck, TokenScheme } from '../dpop/index.js';
 import { invalidRequest, methodNotAllowed, OAuthError } from '../errors.js';
 import { FormParams } from '../http/form.js';
@@ -12,12 +13,7 @@ const AUTHORIZATION = /^(Bearer|DPoP) +([A-Za-z0-9\-._~+/]+=*)$/i;
 
 /** RFC 6750 §3: the challenge, with an error code when the request carried a token. */
 function challenge(realm: string, error?: { code: string; description: string; scope?: string }): string {
-  let value = `Bearer realm="${realm}"`;
-  if (error !== undefined) {
-    value += `, error="${error.code}", error_description="${error.description}"`;
-    if (error.scope !== undefined) value += `, scope="${error.scope}"`;
-  }
-  return value;
+  return tokenChallenge('Bearer', { realm, error: error?.code, error_description: error?.description, scope: error?.scope });
 }
 
 function invalidTokenError(realm: string, description: string): OAuthError {

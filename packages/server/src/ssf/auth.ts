@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { tokenChallenge } from '../dpop/challenge.js';
 import { OAuthError } from '../errors.js';
 import type { FindActiveToken } from '../tokens/inspect.js';
 
@@ -21,24 +22,24 @@ export type AuthenticateReceiver = (request: FastifyRequest) => Promise<Receiver
  */
 export function createReceiverAuthentication(deps: { find: FindActiveToken; audience: string }): AuthenticateReceiver {
   const { find, audience } = deps;
-  const realm = `realm="ssf"`;
+  const realm = 'ssf';
   return async function authenticateReceiver(request) {
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer ([\x21-\x7e]+)$/i.exec(header.trim()) : null;
     if (match === null) {
       throw new OAuthError('invalid_token', 401, 'an access token for the SSF audience is required', {
-        headers: { 'www-authenticate': header === undefined ? `Bearer ${realm}` : `Bearer ${realm}, error="invalid_request"` },
+        headers: { 'www-authenticate': tokenChallenge('Bearer', { realm, error: header === undefined ? undefined : 'invalid_request' }) },
       });
     }
     const token = await find(match[1]!);
     if (token === undefined || token.kind !== 'access_token' || !token.audience.includes(audience)) {
       throw new OAuthError('invalid_token', 401, 'the access token is not valid for the SSF audience', {
-        headers: { 'www-authenticate': `Bearer ${realm}, error="invalid_token"` },
+        headers: { 'www-authenticate': tokenChallenge('Bearer', { realm, error: 'invalid_token' }) },
       });
     }
     if (!token.scope.split(' ').includes(SSF_SCOPE)) {
       throw new OAuthError('insufficient_scope', 403, `the access token lacks scope "${SSF_SCOPE}"`, {
-        headers: { 'www-authenticate': `Bearer ${realm}, error="insufficient_scope", scope="${SSF_SCOPE}"` },
+        headers: { 'www-authenticate': tokenChallenge('Bearer', { realm, error: 'insufficient_scope', scope: SSF_SCOPE }) },
       });
     }
     return { clientId: token.clientId };
