@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { StorageUnavailableError } from '../storage/unavailable.js';
 
 /**
@@ -76,4 +76,30 @@ export function signalErrorHandler(kind: string) {
 /** A dependency of a signal endpoint (the transmitter's JWKS) cannot be reached: 503, the sender retries. */
 export class SignalUnavailableError extends Error {
   override readonly name = 'SignalUnavailableError';
+}
+
+/**
+ * Set up an encapsulated signal plugin to take exactly one media type: its body parser (`string` for a
+ * SET, `buffer` when a MAC covers the raw bytes), a 415 for every other Content-Type, and the signal
+ * error handler. Returns the route-level check: the parser table alone matches type prefixes
+ * leniently, so the route confirms the exact type (parameters after `;` allowed) before reading a byte.
+ */
+export function acceptOnlyMediaType(
+  app: FastifyInstance,
+  options: { kind: string; mediaType: string; parseAs: 'string' | 'buffer'; bodyLimit: number },
+): (request: FastifyRequest) => void {
+  const unsupported = () => new SignalError(415, 'invalid_request', `Content-Type must be ${options.mediaType}`, 'unsupported_media_type');
+  app.removeAllContentTypeParsers();
+  if (options.parseAs === 'string') {
+    app.addContentTypeParser(options.mediaType, { parseAs: 'string', bodyLimit: options.bodyLimit }, (_request, body, done) => done(null, body));
+  } else {
+    app.addContentTypeParser(options.mediaType, { parseAs: 'buffer', bodyLimit: options.bodyLimit }, (_request, body, done) => done(null, body));
+  }
+  app.addContentTypeParser('*', (_request, _payload, done) => done(unsupported(), undefined));
+  app.setErrorHandler(signalErrorHandler(options.kind));
+  const exact = new RegExp(`^${options.mediaType.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\s*(;|$)`, 'i');
+  return (request) => {
+    const contentType = request.headers['content-type'];
+    if (typeof contentType !== 'string' || !exact.test(contentType)) throw unsupported();
+  };
 }

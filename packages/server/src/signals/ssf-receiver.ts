@@ -7,7 +7,7 @@ import type { DevicesConfig, SsfReceiverConfig } from '../devices/config.js';
 import type { DeviceRegistry } from '../devices/registry.js';
 import { readDeviceComplianceChange } from './caep.js';
 import { createRemoteJwks, type RemoteJwks } from './jwks.js';
-import { authenticationFailed, invalidSignal, SignalError, signalErrorHandler } from './reply.js';
+import { acceptOnlyMediaType, authenticationFailed, invalidSignal, SignalError } from './reply.js';
 
 /** SETs are small; anything bigger is refused before it is read. */
 export const SET_BODY_LIMIT = 64 * 1024;
@@ -86,20 +86,13 @@ export async function ssfReceiverPlugin(app: FastifyInstance, options: SsfReceiv
     return found;
   };
 
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/secevent+jwt', { parseAs: 'string', bodyLimit: SET_BODY_LIMIT }, (_request, body, done) => done(null, body));
-  app.addContentTypeParser('*', (_request, _payload, done) =>
-    done(new SignalError(415, 'invalid_request', 'Content-Type must be application/secevent+jwt', 'unsupported_media_type'), undefined));
-  app.setErrorHandler(signalErrorHandler('ssf'));
+  const requireSet = acceptOnlyMediaType(app, { kind: 'ssf', mediaType: 'application/secevent+jwt', parseAs: 'string', bodyLimit: SET_BODY_LIMIT });
 
   app.post<{ Params: { source: string } }>('/ssf/receive/:source', { bodyLimit: SET_BODY_LIMIT }, async (request, reply) => {
     const source = request.params.source;
     const receiver = Object.hasOwn(options.config.ssfReceivers, source) ? options.config.ssfReceivers[source] : undefined;
     if (!receiver) throw fail('invalid_issuer', 'no transmitter is configured for this endpoint', 'unknown_source');
-    const contentType = request.headers['content-type'];
-    if (typeof contentType !== 'string' || !/^application\/secevent\+jwt\s*(;|$)/i.test(contentType)) {
-      throw new SignalError(415, 'invalid_request', 'Content-Type must be application/secevent+jwt', 'unsupported_media_type');
-    }
+    requireSet(request);
     checkAuthorization(request, receiver);
     const token = typeof request.body === 'string' ? request.body.trim() : '';
 

@@ -3,7 +3,7 @@ import type { Storage } from '@tessera/store';
 import type { DevicesConfig } from '../devices/config.js';
 import type { DeviceRegistry } from '../devices/registry.js';
 import { verifyWebhookSignature } from './hmac.js';
-import { authenticationFailed, invalidSignal, SignalError, signalErrorHandler } from './reply.js';
+import { acceptOnlyMediaType, authenticationFailed, invalidSignal, SignalError } from './reply.js';
 import { parseUemReport } from './uem-report.js';
 
 /** Posture reports are small; anything bigger is refused before it is read. */
@@ -48,17 +48,10 @@ function authenticate(request: FastifyRequest<{ Params: { source: string } }>, b
  * compliance flip is announced on the event bus at once.
  */
 export async function uemWebhookPlugin(app: FastifyInstance, options: UemWebhookOptions): Promise<void> {
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: UEM_BODY_LIMIT }, (_request, body, done) => done(null, body));
-  app.addContentTypeParser('*', (_request, _payload, done) =>
-    done(new SignalError(415, 'invalid_request', 'Content-Type must be application/json', 'unsupported_media_type'), undefined));
-  app.setErrorHandler(signalErrorHandler('uem'));
+  const requireJson = acceptOnlyMediaType(app, { kind: 'uem', mediaType: 'application/json', parseAs: 'buffer', bodyLimit: UEM_BODY_LIMIT });
 
   app.post<{ Params: { source: string } }>('/signals/uem/:source', { bodyLimit: UEM_BODY_LIMIT }, async (request, reply) => {
-    const contentType = header(request, 'content-type');
-    if (contentType === undefined || !/^application\/json\s*(;|$)/i.test(contentType)) {
-      throw new SignalError(415, 'invalid_request', 'Content-Type must be application/json', 'unsupported_media_type');
-    }
+    requireJson(request);
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     authenticate(request, body, options);
     const report = parseUemReport(body);

@@ -192,6 +192,17 @@ describe('POST /ssf/receive/:source (RFC 8935 push, CAEP device-compliance-chang
     await nothingStored();
   });
 
+  it.each([['application/secevent+jwtx'], ['application/seceventtjwt'], ['application/secevent+jwt+json']])('RFC 8935 §2: Content-Type %s is not application/secevent+jwt: 415', async (contentType) => {
+    const res = await push(await set(), { contentType });
+    expect(res.statusCode).toBe(415);
+    expect(res.json()).toMatchObject({ err: 'invalid_request' });
+    await nothingStored();
+  });
+
+  it('RFC 8935 §2: application/secevent+jwt with a parameter, in any case, is accepted', async () => {
+    expect((await push(await set(), { contentType: 'Application/SecEvent+JWT; charset=utf-8' })).statusCode).toBe(202);
+  });
+
   it('a source with no configured transmitter is 400 invalid_issuer', async () => {
     const res = await push(await set(), { source: 'nobody' });
     expect(res.statusCode).toBe(400);
