@@ -46,6 +46,11 @@ describe('validateClaims (RFC 7519 §4.1, RFC 8725 §3.8–3.9, RFC 9068 §4)', 
     ['refuses a missing exp', { exp: undefined }, 'missing_claim:exp'],
     ['refuses a missing client_id (RFC 9068 §2.2)', { client_id: undefined }, 'missing_claim:client_id'],
     ['refuses a missing jti', { jti: undefined }, 'missing_claim:jti'],
+    ['refuses an empty sub (RFC 9068 §2.2: sub identifies the principal)', { sub: '' }, 'invalid_claim:sub'],
+    ['refuses an empty client_id', { client_id: '' }, 'invalid_claim:client_id'],
+    ['refuses an empty jti', { jti: '' }, 'invalid_claim:jti'],
+    ['refuses an empty iss', { iss: '' }, 'invalid_claim:iss'],
+    ['refuses an empty sid', { sid: '' }, 'invalid_claim:sid'],
   ] as const)('%s', (_name, extra, expected) => {
     expect(outcome(claims(extra as Record<string, unknown>))).toBe(expected);
   });

@@ -66,6 +66,12 @@ describe('C-38, C-39: iss, sub and aud are validated, not just present', () => {
     }
   });
 
+  it('RFC 9068 §2.2: an empty sub, client_id or jti names no one and is refused', async () => {
+    for (const extra of [{ sub: '' }, { client_id: '' }, { jti: '' }]) {
+      await expectInvalidToken(await signToken(key, accessClaims(extra)));
+    }
+  });
+
   it('RFC 8725 §3.9: aud must name this resource exactly — a prefix, a suffix or an empty array is refused', async () => {
     for (const aud of [`${AUDIENCE}/`, `${AUDIENCE}.evil.example`, AUDIENCE.slice(0, -1), [], [''], 7]) {
       await expectInvalidToken(await signToken(key, accessClaims({ aud })));

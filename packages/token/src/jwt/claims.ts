@@ -27,6 +27,11 @@ function mustBeString(claim: string, value: unknown): void {
   if (value !== undefined && typeof value !== 'string') invalid(claim, `"${claim}" must be a string`);
 }
 
+/** Identifiers name someone or something: an empty string would name no one, so it is refused like a wrong type. */
+function mustBeIdentifier(claim: string, value: unknown): void {
+  if (value !== undefined && (typeof value !== 'string' || value.length === 0)) invalid(claim, `"${claim}" must be a non-empty string`);
+}
+
 function mustBeNumericDate(claim: string, value: unknown): void {
   if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) {
     invalid(claim, `"${claim}" must be a NumericDate`);
@@ -36,12 +41,12 @@ function mustBeNumericDate(claim: string, value: unknown): void {
 function checkTypes(payload: JwtPayload): void {
   // One named load per claim rather than a loop over names: payloads of one issuer share a shape, so
   // each load stays monomorphic (a keyed load over varying names does not).
-  mustBeString('iss', payload.iss);
-  mustBeString('sub', payload.sub);
-  mustBeString('jti', payload.jti);
-  mustBeString('client_id', payload.client_id);
+  mustBeIdentifier('iss', payload.iss);
+  mustBeIdentifier('sub', payload.sub);
+  mustBeIdentifier('jti', payload.jti);
+  mustBeIdentifier('client_id', payload.client_id);
   mustBeString('scope', payload.scope);
-  mustBeString('sid', payload.sid);
+  mustBeIdentifier('sid', payload.sid);
   mustBeString('acr', payload.acr);
   mustBeNumericDate('exp', payload.exp);
   mustBeNumericDate('nbf', payload.nbf);
