@@ -40,8 +40,12 @@ describe.skipIf(!baseUrl)('tessera with --store postgres', { timeout: 90_000 }, 
     expect(created.code, created.stderr).toBe(0);
     const { client_id } = JSON.parse(created.stdout) as { client_id: string };
     expect(JSON.parse((await run('clients', 'list')).stdout)).toEqual([expect.objectContaining({ client_id, resources: ['https://api.example.com'] })]);
-    const keys = JSON.parse((await run('keys', 'rotate')).stdout) as { state: string }[];
-    expect(keys.map((k) => k.state).sort()).toEqual(['current', 'next']);
+    const keys = JSON.parse((await run('keys', 'rotate')).stdout) as { state: string; alg: string }[];
+    // Each algorithm the server signs with (access tokens, ID tokens) has one current and one next key.
+    for (const alg of new Set(keys.map((k) => k.alg))) {
+      expect(keys.filter((k) => k.alg === alg).map((k) => k.state).sort()).toEqual(['current', 'next']);
+    }
+    expect(keys.some((k) => k.alg === 'RS256')).toBe(true);
   });
 
   it('refuses --store postgres without a URL (exit 1)', async () => {
