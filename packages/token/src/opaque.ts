@@ -1,4 +1,4 @@
-import { createHash, randomFillSync, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, randomFillSync, timingSafeEqual } from 'node:crypto';
 
 /**
  * Opaque credentials: 256 random bits (RFC 6749 §10.10 asks ≥ 128; FAPI 2.0 ≥ 128) in base64url behind a
@@ -76,7 +76,7 @@ export function mintOpaque(kind: OpaqueKind): MintedOpaque {
  * "Client secrets"); SHA-256 makes a leaked table useless without making lookups slow.
  */
 export function hashSecret(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('base64url');
+  return hash('sha256', value, 'base64url');
 }
 
 const BODY = /^[A-Za-z0-9_-]{43}$/;
