@@ -142,7 +142,8 @@ describe('private_key_jwt: refused assertions answer 401 invalid_client', () => 
 
   it('refuses a missing jti: OIDC Core §9 makes jti REQUIRED', async () => {
     expectInvalidClient(await refused({ jti: undefined }), '"jti" claim is missing');
-    expectInvalidClient(await refused({ jti: 42 }), '"jti" must be a string');
+    expectInvalidClient(await refused({ jti: 42 }), '"jti" must be a non-empty string');
+    expectInvalidClient(await refused({ jti: '' }), '"jti" must be a non-empty string');
     expectInvalidClient(await refused({ jti: 'x'.repeat(257) }), '"jti" is empty or too long');
   });
 
