@@ -46,6 +46,9 @@ const openers: Record<string, Opener> = {
     return { browser, path: next, hidden: (await browser.page(next)).hidden };
   },
   consent: async () => {
+    // An earlier run may have granted consent (random fields can still say "approve"): forget it, or
+    // the sign-in goes straight to the client and there is no consent page to fuzz.
+    await f.storage.grants.revokeConsent(f.alice.id, f.client.clientId);
     const { browser, next } = await signedIn('alice');
     return { browser, path: next, hidden: (await browser.page(next)).hidden };
   },
