@@ -42,15 +42,13 @@ export interface IssuedAccessToken {
 
 export type IssueAccessToken = (request: AccessTokenRequest) => IssuedAccessToken | Promise<IssuedAccessToken>;
 
-/** The optional user/binding claims (RFC 9068 §2.2.1, RFC 9449 §6.1); claim names are fixed: the guard reads them. */
-function bindingClaims(request: AccessTokenRequest): Record<string, unknown> {
-  const claims: Record<string, unknown> = {};
-  if (request.authTime) claims.auth_time = Math.floor(request.authTime.getTime() / 1000);
-  if (request.acr) claims.acr = request.acr;
-  if (request.sessionId) claims.sid = request.sessionId;
-  if (request.deviceId) claims.device_id = request.deviceId;
-  if (request.jkt) claims.cnf = { jkt: request.jkt };
-  return claims;
+/**
+ * `auth_time` and `acr` of the sign-in behind a user token (RFC 9068 §2.2.1): claims of a JWT, and the
+ * `claims` an opaque token's introspection reports. Written into `target`: nothing allocated when absent.
+ */
+function addAuthenticationClaims(target: Record<string, unknown>, request: AccessTokenRequest): void {
+  if (request.authTime) target.auth_time = Math.floor(request.authTime.getTime() / 1000);
+  if (request.acr) target.acr = request.acr;
 }
 
 /**
@@ -82,7 +80,11 @@ export function createAccessTokenIssuer(deps: {
       client_id: request.client.clientId,
     };
     if (scope !== '') payload.scope = scope;
-    Object.assign(payload, bindingClaims(request));
+    addAuthenticationClaims(payload, request);
+    // Claim names are fixed: the guard reads them (RFC 9449 §6.1 for cnf).
+    if (request.sessionId) payload.sid = request.sessionId;
+    if (request.deviceId) payload.device_id = request.deviceId;
+    if (request.jkt) payload.cnf = { jkt: request.jkt };
     return {
       value: keys.signer(alg).sign(payload, 'at+jwt'),
       expiresIn: ttl,
@@ -100,8 +102,7 @@ export function createAccessTokenIssuer(deps: {
     const iat = Math.floor(nowMs / 1000);
     const jti = request.jti ?? randomUUID();
     const claims: Record<string, unknown> = {};
-    if (request.acr) claims.acr = request.acr;
-    if (request.authTime) claims.auth_time = Math.floor(request.authTime.getTime() / 1000);
+    addAuthenticationClaims(claims, request);
     await tokens.put({
       v: 1,
       hash,
