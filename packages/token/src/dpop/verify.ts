@@ -1,10 +1,11 @@
-import { createHash, verify } from 'node:crypto';
+import { hash, verify } from 'node:crypto';
 import { TokenError } from '../errors.js';
 import { decodeJsonSegment, decodeSegmentInto, scratchFor, splitCompact } from '../jwt/segments.js';
 import { DPOP_ALGORITHMS, isDpopAlg, type DpopAlg } from './algorithms.js';
 import { DpopError } from './errors.js';
 import { normalizeHtu } from './htu.js';
 import { importProofKey, type ProofKey } from './jwk.js';
+import { rememberLast } from '../memo.js';
 
 /** Options of {@link verifyDpopProof}. Times in seconds. */
 export interface VerifyDpopProofOptions {
@@ -136,21 +137,12 @@ function stringClaim(payload: Record<string, unknown>, name: string): string {
   return value;
 }
 
-/** Last expected `htu` normalised: a server passes the same one on every call. */
-let lastHtu = '';
-let lastNormalized = '';
-
-function expectedHtu(htu: string): string {
-  if (htu !== lastHtu) {
-    lastNormalized = normalizeHtu(htu);
-    lastHtu = htu;
-  }
-  return lastNormalized;
-}
+/** A server passes the same expected `htu` on every call. */
+const expectedHtu = rememberLast(normalizeHtu);
 
 /** base64url(SHA-256(ASCII(access token))): the `ath` a proof for `accessToken` carries (RFC 9449 §4.2). */
 export function accessTokenHash(accessToken: string): string {
-  return createHash('sha256').update(accessToken, 'ascii').digest('base64url');
+  return hash('sha256', Buffer.from(accessToken, 'ascii'), 'base64url');
 }
 
 /**
@@ -239,7 +231,7 @@ export function verifyDpopProof(proof: string, options: VerifyDpopProofOptions):
     alg,
     jwk: key.jwk,
     nonce,
-    replayKey: createHash('sha256').update(`${jti}\n${normalized}`, 'utf8').digest('base64url'),
+    replayKey: hash('sha256', `${jti}\n${normalized}`, 'base64url'),
     replayUntil: Math.floor(iat) + maxAge + 1,
   };
 }

@@ -5,6 +5,7 @@ import { writeLatin1 } from './fast-buffer.js';
 import { keyFacts } from './key-check.js';
 import { decodeJsonSegment, decodeSegment, decodeSegmentInto, scratchFor, splitCompact } from './segments.js';
 import type { JwtHeader, JwtPayload, VerificationKey } from './types.js';
+import { rememberLast } from '../memo.js';
 
 /** Options of {@link verifyJwt}. */
 export interface VerifyJwtOptions {
@@ -48,17 +49,8 @@ function normalizeTyp(typ: string): string {
   return lower.startsWith('application/') ? lower.slice(12) : lower;
 }
 
-/** Callers pass the same `typ` on every call: remember the last one normalised. */
-let lastTyp = '';
-let lastExpectedTyp = '';
-
-function expectedTypOf(typ: string): string {
-  if (typ !== lastTyp) {
-    lastExpectedTyp = normalizeTyp(typ);
-    lastTyp = typ;
-  }
-  return lastExpectedTyp;
-}
+/** Callers pass the same `typ` on every call. */
+const expectedTypOf = rememberLast(normalizeTyp);
 
 /** A header that passed the option-independent checks, with its `typ` normalised once. */
 interface CheckedHeader {
