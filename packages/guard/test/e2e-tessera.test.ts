@@ -121,12 +121,7 @@ describe('CAEP from Tessera\'s SSF transmitter to the guard (RFC 8936 poll)', ()
     const stream = (await created.json()) as { delivery: { endpoint_url: string } };
     const poller = guard.ssf.startPolling({ endpoint: stream.delivery.endpoint_url });
     try {
-      // A token of session sess-1, signed by the server's current key (as the authorization-code grant would).
-      const now = Math.floor(Date.now() / 1000);
-      const inSession = tessera.keys.signer('ES256').sign(
-        { iss: issuer, sub: 'alice', aud: API_ID, iat: now - 1, exp: now + 300, jti: 'e2e-1', client_id: svc.id, scope: 'reports:read', sid: 'sess-1' },
-        'at+jwt',
-      );
+      const inSession = sessionToken('alice', 'sess-1', 'e2e-1');
       expect((await call(inSession, 'Bearer')).status).toBe(200);
       tessera.events.emit('session.revoked', { sid: 'sess-1', userId: 'alice', at: new Date(), reason: 'e2e' });
       await expect.poll(async () => (await call(inSession, 'Bearer')).status, { timeout: 5000, interval: 50 }).toBe(401);
@@ -135,6 +130,15 @@ describe('CAEP from Tessera\'s SSF transmitter to the guard (RFC 8936 poll)', ()
     }
   });
 });
+
+/** An access token of session `sid`, signed by the server's current key (as the authorization-code grant would). */
+function sessionToken(sub: string, sid: string, jti: string): string {
+  const now = Math.floor(Date.now() / 1000);
+  return tessera.keys.signer('ES256').sign(
+    { iss: issuer, sub, aud: API_ID, iat: now - 1, exp: now + 300, jti, client_id: svc.id, scope: 'reports:read', sid },
+    'at+jwt',
+  );
+}
 
 describe('CAEP from Tessera\'s SSF transmitter to the guard (RFC 8935 push)', () => {
   it('a session revoked at the server is pushed to the API\'s endpoint and its tokens are refused from then on', async () => {
@@ -151,11 +155,7 @@ describe('CAEP from Tessera\'s SSF transmitter to the guard (RFC 8935 push)', ()
     await new Promise((r) => setTimeout(r, 5));
     await guard.ssf.requestVerification({ streamId });
     await expect.poll(() => (guard.ssf.health.lastContact ?? 0) > before, { timeout: 5000, interval: 20 }).toBe(true);
-    const now = Math.floor(Date.now() / 1000);
-    const inSession = tessera.keys.signer('ES256').sign(
-      { iss: issuer, sub: 'bob', aud: API_ID, iat: now - 1, exp: now + 300, jti: 'e2e-2', client_id: svc.id, scope: 'reports:read', sid: 'sess-2' },
-      'at+jwt',
-    );
+    const inSession = sessionToken('bob', 'sess-2', 'e2e-2');
     expect((await call(inSession, 'Bearer')).status).toBe(200);
     tessera.events.emit('session.revoked', { sid: 'sess-2', userId: 'bob', at: new Date(), reason: 'e2e push' });
     await expect.poll(async () => (await call(inSession, 'Bearer')).status, { timeout: 5000, interval: 50 }).toBe(401);
