@@ -89,20 +89,26 @@ describe('sqlite group commit under fake timers', () => {
   });
 });
 
+/** A SQLite file with only the first `count` migrations applied, as an older release left it. */
+function databaseMigratedThrough(count: number) {
+  const filename = join(dir, `t${n++}.db`);
+  const raw = new BetterSqlite3(filename);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  const run = (q: { compile(): { sql: string; parameters: readonly unknown[] } }) => {
+    const { sql, parameters } = q.compile();
+    raw.prepare(sql).run(...parameters);
+  };
+  run(db.schema.createTable('tessera_migrations').addColumn('name', 'text', (c) => c.primaryKey()).addColumn('applied_at', 'bigint'));
+  for (const m of migrations.slice(0, count)) {
+    for (const statement of m.up(db, 'sqlite')) run(statement);
+    run(db.insertInto('tessera_migrations').values({ name: m.name, applied_at: 0 }));
+  }
+  return { filename, raw, db, run };
+}
+
 describe('sqlite migration 0003 on a database from before it', () => {
   it('adds the rotation columns as NULL to existing tokens, which then rotate normally', async () => {
-    const filename = join(dir, `t${n++}.db`);
-    const raw = new BetterSqlite3(filename);
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
-    const run = (q: { compile(): { sql: string; parameters: readonly unknown[] } }) => {
-      const { sql, parameters } = q.compile();
-      raw.prepare(sql).run(...parameters);
-    };
-    run(db.schema.createTable('tessera_migrations').addColumn('name', 'text', (c) => c.primaryKey()).addColumn('applied_at', 'bigint'));
-    for (const m of migrations.slice(0, 2)) {
-      for (const statement of m.up(db, 'sqlite')) run(statement);
-      run(db.insertInto('tessera_migrations').values({ name: m.name, applied_at: 0 }));
-    }
+    const { filename, raw, db } = databaseMigratedThrough(2);
     const old = token({ kind: 'refresh_token', grantId: 'g' });
     const { rotatedAt: _r, successorHash: _s, ...columnsBefore0003 } = old;
     raw.prepare(`insert into tokens (hash, kind, jti, client_id, subject, audience, scope, grant_id, jkt, device_id,
@@ -124,18 +130,7 @@ describe('sqlite migration 0003 on a database from before it', () => {
 
 describe('sqlite migration 0004 on a database from before it', () => {
   it('adds the device-trust tables; tokens stored before it are kept and listed by device', async () => {
-    const filename = join(dir, `t${n++}.db`);
-    const raw = new BetterSqlite3(filename);
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
-    const run = (q: { compile(): { sql: string; parameters: readonly unknown[] } }) => {
-      const { sql, parameters } = q.compile();
-      raw.prepare(sql).run(...parameters);
-    };
-    run(db.schema.createTable('tessera_migrations').addColumn('name', 'text', (c) => c.primaryKey()).addColumn('applied_at', 'bigint'));
-    for (const m of migrations.slice(0, 3)) {
-      for (const statement of m.up(db, 'sqlite')) run(statement);
-      run(db.insertInto('tessera_migrations').values({ name: m.name, applied_at: 0 }));
-    }
+    const { filename, db, run } = databaseMigratedThrough(3);
     const old = token({ deviceId: 'd-old' });
     run(db.insertInto('tokens').values(tokenToRow(old)));
     await db.destroy();
