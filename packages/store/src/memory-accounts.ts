@@ -60,6 +60,8 @@ export function memoryUsers(): UserStore {
 /** In-memory SSO sessions (not for production). */
 export function memorySessions(): SessionStore & { size(): number } {
   const sessions = new Map<string, SessionRecord>();
+  /** sid → client ids signed in there. */
+  const clients = new Map<string, Set<string>>();
   return {
     size: () => sessions.size,
     async create(record) {
@@ -93,9 +95,19 @@ export function memorySessions(): SessionStore & { size(): number } {
       }
       return revoked;
     },
+    async addClient(sid, clientId) {
+      let set = clients.get(sid);
+      if (set === undefined) clients.set(sid, (set = new Set()));
+      set.add(clientId);
+    },
+    async clientsOf(sid) {
+      return [...(clients.get(sid) ?? [])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    },
     async pruneExpired(before) {
       let n = 0;
       for (const [key, s] of sessions) if (s.expiresAt.getTime() < before.getTime() && sessions.delete(key)) n++;
+      const live = new Set([...sessions.values()].map((s) => s.sid));
+      for (const sid of clients.keys()) if (!live.has(sid)) clients.delete(sid);
       return n;
     },
   };

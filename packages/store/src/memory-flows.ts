@@ -147,7 +147,7 @@ export function memoryDeviceCodes(): DeviceCodeStore {
       return found && copy(found);
     },
     async approve(userCode, approval, at) {
-      const patch: Partial<DeviceCodeRecord> = { status: 'approved', userId: approval.userId, grantId: approval.grantId };
+      const patch: Partial<DeviceCodeRecord> = { status: 'approved', userId: approval.userId, grantId: approval.grantId, signIn: approval.signIn };
       return decide(userCode, at, approval.scope ? { ...patch, scope: [...approval.scope] } : patch);
     },
     async deny(userCode, userId, at) {

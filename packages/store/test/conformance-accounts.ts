@@ -100,6 +100,26 @@ export function accountsConformance(storage: () => Storage): void {
       expect(await storage().sessions.get(gone.idHash)).toBeUndefined();
       expect(await storage().sessions.get(kept.idHash)).toEqual(kept);
     });
+    it('OIDC Back-Channel Logout §2.3: addClient remembers the clients signed in per sid, once each, sorted; other sids see none', async () => {
+      const s = session();
+      await storage().sessions.create(s);
+      await storage().sessions.addClient(s.sid, 'c_web', at(1));
+      await storage().sessions.addClient(s.sid, 'c_app', at(2));
+      await Promise.all([storage().sessions.addClient(s.sid, 'c_web', at(3)), storage().sessions.addClient(s.sid, 'c_web', at(3))]);
+      expect(await storage().sessions.clientsOf(s.sid)).toEqual(['c_app', 'c_web']);
+      expect(await storage().sessions.clientsOf('other-sid')).toEqual([]);
+    });
+    it('pruneExpired forgets the clients of a sid once no session row holds it, and keeps those of a sid a live row still holds', async () => {
+      const gone = session({ expiresAt: at(-1) });
+      const replaced = session({ expiresAt: at(-1) });
+      const successor = session({ sid: replaced.sid, expiresAt: at(60_000) });
+      for (const s of [gone, replaced, successor]) await storage().sessions.create(s);
+      await storage().sessions.addClient(gone.sid, 'c_web', at(-2));
+      await storage().sessions.addClient(replaced.sid, 'c_app', at(-2));
+      expect(await storage().sessions.pruneExpired(T0)).toBe(2);
+      expect(await storage().sessions.clientsOf(gone.sid)).toEqual([]);
+      expect(await storage().sessions.clientsOf(replaced.sid)).toEqual(['c_app']);
+    });
   });
 
   describe('login throttle', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError } from '../src/index.js';
 import type { Storage } from '../src/index.js';
-import { at, authorizationCode, deviceCode, grant, T0 } from './fixtures.js';
+import { at, authorizationCode, deviceCode, deviceSignIn, grant, T0 } from './fixtures.js';
 
 /** Authorization codes, grants/consent and device codes; part of {@link runStorageConformance}. */
 export function flowsConformance(storage: () => Storage): void {
@@ -163,9 +163,10 @@ export function flowsConformance(storage: () => Storage): void {
     it('approve moves a pending code to approved with the user, grant and granted scope; only once', async () => {
       const d = deviceCode({ scope: ['openid', 'offline_access'] });
       await storage().deviceCodes.create(d);
-      const approved = await storage().deviceCodes.approve(d.userCode, { userId: 'u9', grantId: 'g9', scope: ['openid'] }, at(1));
-      expect(approved).toEqual({ ...d, status: 'approved', userId: 'u9', grantId: 'g9', scope: ['openid'] });
-      expect(await storage().deviceCodes.approve(d.userCode, { userId: 'u8', grantId: 'g8' }, at(2))).toBeUndefined();
+      const signIn = deviceSignIn({ sessionId: 'sid-9', acr: null, amr: ['pwd'] });
+      const approved = await storage().deviceCodes.approve(d.userCode, { userId: 'u9', grantId: 'g9', scope: ['openid'], signIn }, at(1));
+      expect(approved).toEqual({ ...d, status: 'approved', userId: 'u9', grantId: 'g9', scope: ['openid'], signIn });
+      expect(await storage().deviceCodes.approve(d.userCode, { userId: 'u8', grantId: 'g8', signIn: deviceSignIn() }, at(2))).toBeUndefined();
       expect(await storage().deviceCodes.deny(d.userCode, 'u8', at(2))).toBeUndefined();
       expect(await storage().deviceCodes.findByUserCode(d.userCode)).toEqual(approved);
     });
@@ -175,17 +176,17 @@ export function flowsConformance(storage: () => Storage): void {
       expect(await storage().deviceCodes.deny(d.userCode, 'u1', at(1))).toEqual({ ...d, status: 'denied', userId: 'u1' });
       const expired = deviceCode({ expiresAt: at(10) });
       await storage().deviceCodes.create(expired);
-      expect(await storage().deviceCodes.approve(expired.userCode, { userId: 'u1', grantId: 'g' }, at(10))).toBeUndefined();
+      expect(await storage().deviceCodes.approve(expired.userCode, { userId: 'u1', grantId: 'g', signIn: deviceSignIn() }, at(10))).toBeUndefined();
       expect((await storage().deviceCodes.findByUserCode(expired.userCode))?.status).toBe('pending');
-      expect(await storage().deviceCodes.approve('NOPE0000', { userId: 'u1', grantId: 'g' }, at(1))).toBeUndefined();
+      expect(await storage().deviceCodes.approve('NOPE0000', { userId: 'u1', grantId: 'g', signIn: deviceSignIn() }, at(1))).toBeUndefined();
     });
     it('concurrent approve and deny of one code: exactly one decision lands', async () => {
       const d = deviceCode();
       await storage().deviceCodes.create(d);
       const results = await Promise.all([
-        storage().deviceCodes.approve(d.userCode, { userId: 'u1', grantId: 'g' }, at(1)),
+        storage().deviceCodes.approve(d.userCode, { userId: 'u1', grantId: 'g', signIn: deviceSignIn() }, at(1)),
         storage().deviceCodes.deny(d.userCode, 'u1', at(1)),
-        storage().deviceCodes.approve(d.userCode, { userId: 'u2', grantId: 'h' }, at(1)),
+        storage().deviceCodes.approve(d.userCode, { userId: 'u2', grantId: 'h', signIn: deviceSignIn() }, at(1)),
       ]);
       expect(results.filter((r) => r !== undefined)).toHaveLength(1);
     });
@@ -219,12 +220,12 @@ export function flowsConformance(storage: () => Storage): void {
     it('an approved code answers approved exactly once, then consumed (invalid_grant), even under concurrent polls', async () => {
       const d = deviceCode();
       await storage().deviceCodes.create(d);
-      await storage().deviceCodes.approve(d.userCode, { userId: 'u1', grantId: 'g1' }, at(1));
+      await storage().deviceCodes.approve(d.userCode, { userId: 'u1', grantId: 'g1', signIn: deviceSignIn() }, at(1));
       const results = await Promise.all(Array.from({ length: 5 }, (_, i) => storage().deviceCodes.poll(d.hash, at(10_000 * (i + 1)))));
       expect(results.filter((r) => r.status === 'approved')).toHaveLength(1);
       expect(results.filter((r) => r.status === 'consumed')).toHaveLength(4);
       const won = results.find((r) => r.status === 'approved');
-      expect(won).toMatchObject({ record: { status: 'consumed', userId: 'u1', grantId: 'g1' } });
+      expect(won).toMatchObject({ record: { status: 'consumed', userId: 'u1', grantId: 'g1', signIn: deviceSignIn() } });
       expect(await storage().deviceCodes.poll(d.hash, at(90_000))).toMatchObject({ status: 'consumed' });
     });
     it('a denied code polls as denied (access_denied); an unknown one as not_found', async () => {
@@ -237,7 +238,7 @@ export function flowsConformance(storage: () => Storage): void {
     it('a code polled at or after expiresAt is expired (expired_token) and nothing is written, even if approved', async () => {
       const d = deviceCode({ expiresAt: at(100) });
       await storage().deviceCodes.create(d);
-      await storage().deviceCodes.approve(d.userCode, { userId: 'u1', grantId: 'g1' }, at(1));
+      await storage().deviceCodes.approve(d.userCode, { userId: 'u1', grantId: 'g1', signIn: deviceSignIn() }, at(1));
       expect(await storage().deviceCodes.poll(d.hash, at(100))).toMatchObject({ status: 'expired', record: { status: 'approved', lastPolledAt: null } });
       expect((await storage().deviceCodes.findByUserCode(d.userCode))?.status).toBe('approved');
     });

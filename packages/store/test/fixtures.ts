@@ -3,6 +3,7 @@ import type {
   AuthorizationCodeRecord,
   ClientRecord,
   DeviceCodeRecord,
+  DeviceSignIn,
   GrantRecord,
   ResourceRecord,
   RevocationRecord,
@@ -183,6 +184,11 @@ export function grant(overrides: Partial<GrantRecord> = {}): GrantRecord {
 
 let userCodes = 0;
 
+/** The approving session of a device code, as the verification page records it. */
+export function deviceSignIn(overrides: Partial<DeviceSignIn> = {}): DeviceSignIn {
+  return { sessionId: 'sid-approver', authTime: at(-60_000), acr: 'urn:tessera:acr:mfa', amr: ['pwd', 'otp'], ...overrides };
+}
+
 export function deviceCode(overrides: Partial<DeviceCodeRecord> = {}): DeviceCodeRecord {
   return {
     v: 1,
@@ -194,6 +200,7 @@ export function deviceCode(overrides: Partial<DeviceCodeRecord> = {}): DeviceCod
     status: 'pending',
     userId: null,
     grantId: null,
+    signIn: null,
     interval: 5,
     lastPolledAt: null,
     createdAt: T0,

@@ -60,7 +60,7 @@ if (url) {
       destroy: async (storage) => {
         const { schema, shared: isShared } = schemas.get(storage)!;
         if (isShared) {
-          const tables = ['clients', 'resources', 'tokens', 'revocations', 'signing_keys', 'replay', 'users', 'sessions', 'login_throttle',
+          const tables = ['clients', 'resources', 'tokens', 'revocations', 'signing_keys', 'replay', 'users', 'sessions', 'session_clients', 'login_throttle',
             'authorization_codes', 'grants', 'consent', 'device_codes', 'devices', 'device_keys', 'device_posture_history',
             'decision_log', 'cutoffs', 'ssf_streams', 'ssf_events'];
           await sql(tables.map((t) => `delete from "${schema}".${t};`).join(' '));

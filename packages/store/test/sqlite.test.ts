@@ -10,7 +10,7 @@ import type { Database } from '../src/sql/schema.js';
 import { tokenToRow } from '../src/sql/schema.js';
 import type { Storage } from '../src/index.js';
 import { runStorageConformance } from './conformance.js';
-import { at, token } from './fixtures.js';
+import { at, deviceCode, session, token } from './fixtures.js';
 import { device, report } from './fixtures-devices.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-store-'));
@@ -122,6 +122,29 @@ describe('sqlite migration 0003 on a database from before it', () => {
       await s.migrate();
       expect(await s.tokens.get(old.hash)).toEqual({ ...columnsBefore0003, rotatedAt: null, successorHash: null });
       expect((await s.tokens.rotate(old.hash, token({ kind: 'refresh_token', grantId: 'g' }), at(1))).status).toBe('rotated');
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('sqlite migrations 0005 and 0006 on a database from before them', () => {
+  it('a device code approved before 0005 polls as approved with signIn null; sessions then remember their clients', async () => {
+    const { filename, raw, db } = databaseMigratedThrough(4);
+    const old = deviceCode({ status: 'approved', userId: 'u1', grantId: 'g1' });
+    raw.prepare(`insert into device_codes (hash, user_code, client_id, scope, resource, status, user_id, grant_id, interval_seconds,
+      last_polled_at, created_at, expires_at, version) values (?, ?, ?, ?, '[]', 'approved', 'u1', 'g1', ?, null, ?, ?, 1)`)
+      .run(old.hash, old.userCode, old.clientId, JSON.stringify(old.scope), old.interval, old.createdAt.getTime(), old.expiresAt.getTime());
+    await db.destroy();
+
+    const s = createSqliteStorage({ filename });
+    try {
+      await s.migrate();
+      expect(await s.deviceCodes.poll(old.hash, at(1))).toEqual({ status: 'approved', record: { ...old, status: 'consumed', lastPolledAt: at(1), signIn: null } });
+      const live = session();
+      await s.sessions.create(live);
+      await s.sessions.addClient(live.sid, 'c_tv', at(2));
+      expect(await s.sessions.clientsOf(live.sid)).toEqual(['c_tv']);
     } finally {
       await s.close();
     }

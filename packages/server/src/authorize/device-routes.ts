@@ -115,7 +115,12 @@ export function registerDevicePages(scope: FastifyInstance, deps: InteractionDep
       v: 1, id: grantId, userId: session.user.id, clientId: client.clientId, scope: [...record.scope], resources: [...record.resource],
       createdAt: now, updatedAt: now, revokedAt: null,
     });
-    const approved = await deps.storage.deviceCodes.approve(record.userCode, { userId: session.user.id, grantId }, now);
+    // The session's sign-in goes with the approval: the device's ID token states it, and that session's
+    // logout reaches the device's client (OIDC Back-Channel Logout §2.3) — recorded before the approval
+    // lands, so a token can never be issued for a session that would not tell this client.
+    const { sid, authTime, acr, amr } = session.record;
+    await deps.storage.sessions.addClient(sid, client.clientId, now);
+    const approved = await deps.storage.deviceCodes.approve(record.userCode, { userId: session.user.id, grantId, signIn: { sessionId: sid, authTime, acr, amr } }, now);
     if (approved === undefined) {
       await deps.storage.grants.revoke(grantId, now);
       return entryPage(reply, session, { error: 'user_code_expired' });

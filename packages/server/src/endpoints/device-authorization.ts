@@ -75,6 +75,7 @@ function createCode(deps: {
           status: 'pending',
           userId: null,
           grantId: null,
+          signIn: null,
           interval: deps.interval,
           lastPolledAt: null,
           createdAt,

@@ -10,7 +10,8 @@ export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
  * `urn:ietf:params:oauth:grant-type:device_code` (RFC 8628 §3.4-3.5): one atomic poll of the store
  * decides the answer — `authorization_pending`, `slow_down` (polled faster than the interval; the
  * interval grew by 5 s), `expired_token`, `access_denied`, or tokens exactly once; a code already
- * exchanged is `invalid_grant`. The device code must belong to the polling client.
+ * exchanged is `invalid_grant`. The device code must belong to the polling client. The tokens carry
+ * the approving session (`sid`, `auth_time`, `acr`, `amr`) as code-flow tokens do.
  */
 export const deviceCode = defineGrant({
   grantType: DEVICE_CODE_GRANT,
@@ -41,6 +42,10 @@ export const deviceCode = defineGrant({
     if (record.userId === null || record.grantId === null) {
       throw invalidGrant('the device authorization is incomplete', { detail: 'approved device code without userId/grantId' });
     }
+    // The ID token speaks of the sign-in that approved the device, like the code flow's does of the one
+    // that issued the code (OIDC Core §2 auth_time/acr/amr; Back-Channel Logout §2.1 sid, so that
+    // session's logout reaches this client). A code approved before the store kept it has none.
+    const { signIn } = record;
     return issueForAuthorization(
       {
         grantType: DEVICE_CODE_GRANT,
@@ -49,10 +54,11 @@ export const deviceCode = defineGrant({
         grantId: record.grantId,
         scope: record.scope,
         resources: record.resource,
-        sessionId: null,
-        acr: null,
-        amr: [],
-        authTime: null,
+        sessionId: signIn?.sessionId ?? null,
+        acr: signIn?.acr ?? null,
+        amr: signIn?.amr ?? [],
+        authTime: signIn?.authTime ?? null,
+        // The device flow has no nonce: there is no authorization request to carry one (RFC 8628 §3.1).
         nonce: null,
         binding,
       },

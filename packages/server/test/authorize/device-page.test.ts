@@ -16,7 +16,7 @@ async function deviceCode(userCode: string, lifetimeSeconds = 600) {
   const now = new Date(f.clock.now());
   const hash = hashSecret(`tdc_${randomBytes(32).toString('base64url')}`);
   await f.storage.deviceCodes.create({
-    v: 1, hash, userCode, clientId: f.client.clientId, scope: ['openid', 'read'], resource: [], status: 'pending', userId: null, grantId: null,
+    v: 1, hash, userCode, clientId: f.client.clientId, scope: ['openid', 'read'], resource: [], status: 'pending', userId: null, grantId: null, signIn: null,
     interval: 5, lastPolledAt: null, createdAt: now, expiresAt: new Date(now.getTime() + lifetimeSeconds * 1000),
   });
   return hash;
@@ -38,6 +38,23 @@ describe('device verification', () => {
     const record = await f.storage.deviceCodes.findByUserCode('BDWPHQPK');
     expect(record).toMatchObject({ status: 'approved', userId: f.bob.id });
     expect(await f.storage.grants.get(record!.grantId!)).toMatchObject({ userId: f.bob.id, clientId: f.client.clientId, scope: ['openid', 'read'] });
+  });
+
+  it('OIDC Back-Channel Logout §2.3: approval records the approving session (sid, auth_time, acr, amr) on the code and the client in that session', async () => {
+    await deviceCode('HJKLMNPQ');
+    const signedInAt = new Date(f.clock.now());
+    const result = await scriptedDeviceApproval({ baseUrl: f.base, userCode: 'HJKLMNPQ', username: 'bob', password: PASSWORD, totpSecret: f.bob.totpSecret, now: f.clock.now });
+    expect(result.approved).toBe(true);
+    const record = await f.storage.deviceCodes.findByUserCode('HJKLMNPQ');
+    expect(record?.signIn).toEqual({ sessionId: expect.any(String), authTime: signedInAt, acr: 'mfa', amr: ['pwd', 'otp', 'mfa'] });
+    expect(await f.storage.sessions.clientsOf(record!.signIn!.sessionId)).toEqual([f.client.clientId]);
+  });
+
+  it('a denied code records no sign-in and signs the client into no session', async () => {
+    await deviceCode('MNPQRSTV');
+    const result = await scriptedDeviceApproval({ baseUrl: f.base, userCode: 'MNPQRSTV', username: 'alice', password: PASSWORD, decision: 'deny', now: f.clock.now });
+    expect(result.approved).toBe(false);
+    expect((await f.storage.deviceCodes.findByUserCode('MNPQRSTV'))?.signIn).toBeNull();
   });
 
   it('RFC 8628 §6.1: the code is matched case-insensitively, without dash or spaces', async () => {

@@ -34,7 +34,7 @@ describe.each(stores)('on %s', (_name, store) => {
       const now = new Date(f.clock.now());
       await f.storage.deviceCodes.create({
         v: 1, hash: hashSecret(`tdc_${randomBytes(32).toString('base64url')}`), userCode: 'BDWPHQPK', clientId: f.client.clientId, scope: ['read'], resource: [],
-        status: 'pending', userId: null, grantId: null, interval: 5, lastPolledAt: null, createdAt: now, expiresAt: new Date(now.getTime() + 600_000),
+        status: 'pending', userId: null, grantId: null, signIn: null, interval: 5, lastPolledAt: null, createdAt: now, expiresAt: new Date(now.getTime() + 600_000),
       });
       const device = await scriptedDeviceApproval({ baseUrl: f.base, userCode: 'BDWP-HQPK', username: 'bob', password: PASSWORD, jar: browser.jar });
       expect(device.pages).toEqual(['device', 'device_confirm']);

@@ -267,7 +267,7 @@ describe('RFC 6749 §10.12: state-changing pages refuse cross-site form posts ev
     const now = new Date(f.clock.now());
     await f.storage.deviceCodes.create({
       v: 1, hash: hashSecret(`tdc_${randomBytes(32).toString('base64url')}`), userCode: 'WDJBMJHT', clientId: f.client.clientId, scope: ['openid'], resource: [],
-      status: 'pending', userId: null, grantId: null, interval: 5, lastPolledAt: null, createdAt: now, expiresAt: new Date(now.getTime() + 600_000),
+      status: 'pending', userId: null, grantId: null, signIn: null, interval: 5, lastPolledAt: null, createdAt: now, expiresAt: new Date(now.getTime() + 600_000),
     });
     const { browser } = await atConsent();
     const entry = await browser.page('/device');

@@ -20,7 +20,7 @@ async function pendingDeviceCode(userCode: string): Promise<void> {
   const now = new Date(f.clock.now());
   await f.storage.deviceCodes.create({
     v: 1, hash: hashSecret(`tdc_${randomBytes(32).toString('base64url')}`), userCode, clientId: f.client.clientId, scope: ['openid', 'read'], resource: [],
-    status: 'pending', userId: null, grantId: null, interval: 5, lastPolledAt: null, createdAt: now, expiresAt: new Date(now.getTime() + 600_000),
+    status: 'pending', userId: null, grantId: null, signIn: null, interval: 5, lastPolledAt: null, createdAt: now, expiresAt: new Date(now.getTime() + 600_000),
   });
 }
 

@@ -37,13 +37,17 @@ describe.each(STORES)('device authorization grant on %s (RFC 8628)', (kind) => {
     return res.json() as { device_code: string; user_code: string; verification_uri: string; verification_uri_complete: string; expires_in: number; interval: number };
   }
 
-  /** What the verification page does on approval (H1): a grant, then the store's approve. */
-  async function approve(userCode: string) {
+  /** The approving session's sign-in: two minutes before approval, with a second factor. */
+  const signInOf = () => ({ sessionId: `sid-${randomUUID()}`, authTime: new Date(f.clock.now() - 120_000), acr: 'urn:tessera:acr:mfa', amr: ['pwd', 'otp'] });
+
+  /** What the verification page does on approval (H1): a grant, then the store's approve with the session's sign-in. */
+  async function approve(userCode: string, signIn = signInOf()) {
     const grantId = randomUUID();
     const now = new Date(f.clock.now());
     await f.storage.grants.create({ v: 1, id: grantId, userId: f.userId, clientId: tv, scope: ['openid', 'profile', 'read'], resources: [JWT_API], createdAt: now, updatedAt: now, revokedAt: null });
-    const approved = await f.storage.deviceCodes.approve(userCode.replace('-', ''), { userId: f.userId, grantId }, now);
+    const approved = await f.storage.deviceCodes.approve(userCode.replace('-', ''), { userId: f.userId, grantId, signIn }, now);
     expect(approved?.status).toBe('approved');
+    return signIn;
   }
 
   it('RFC 8628 §3.2: answers device_code, an 8-letter consonant user_code shown XXXX-XXXX, verification URIs, expires_in and interval', async () => {
@@ -98,6 +102,23 @@ describe.each(STORES)('device authorization grant on %s (RFC 8628)', (kind) => {
     // The public client rotates its refresh token like anyone else.
     const refreshed = await publicPost('/token', { grant_type: 'refresh_token', refresh_token: body.refresh_token });
     expect(refreshed.statusCode, refreshed.body).toBe(200);
+  });
+
+  it('OIDC Core §2 / Back-Channel Logout §2.1: the device flow\'s ID token states the approving sign-in — auth_time, acr, amr and sid — and its refresh keeps them', async () => {
+    const { device_code, user_code } = await start();
+    const signIn = await approve(user_code);
+    const res = await poll(device_code);
+    expect(res.statusCode, res.body).toBe(200);
+    const body = res.json();
+    const expected = { auth_time: Math.floor(signIn.authTime.getTime() / 1000), acr: signIn.acr, amr: signIn.amr, sid: signIn.sessionId };
+    expect(claimsOf(body.id_token)).toMatchObject({ sub: f.userId, aud: tv, ...expected });
+    expect(claimsOf(body.id_token)).not.toHaveProperty('nonce');
+    // Tokens issued in the session are the ones its logout revokes (end-session revokes by sid).
+    expect(claimsOf(body.access_token)).toMatchObject({ auth_time: expected.auth_time, acr: signIn.acr });
+    f.clock.advance(60);
+    const refreshed = await publicPost('/token', { grant_type: 'refresh_token', refresh_token: body.refresh_token });
+    expect(refreshed.statusCode, refreshed.body).toBe(200);
+    expect(claimsOf(refreshed.json().id_token)).toMatchObject(expected);
   });
 
   it('RFC 8628 §3.5: a denied request is access_denied', async () => {

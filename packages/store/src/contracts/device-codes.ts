@@ -19,6 +19,11 @@ export interface DeviceCodeRecord extends Versioned {
   readonly userId: string | null;
   /** The grant the issued tokens join; set on approval. */
   readonly grantId: string | null;
+  /**
+   * The approving sign-in, for the ID token (OIDC Core §2 `auth_time`/`acr`/`amr`, Back-Channel
+   * Logout §2.1 `sid`); set on approval, `null` before (and on codes approved before it was kept).
+   */
+  readonly signIn: DeviceSignIn | null;
   /** Minimum seconds between polls (RFC 8628 §3.2 `interval`); grows by 5 on every `slow_down`. */
   readonly interval: number;
   readonly lastPolledAt: Date | null;
@@ -40,10 +45,22 @@ export type DevicePoll =
   /** Tokens were already issued for this code: `invalid_grant`. */
   | { readonly status: 'consumed'; readonly record: DeviceCodeRecord };
 
+/** The SSO session in which the user approved a device: what the device's ID tokens say about the sign-in. */
+export interface DeviceSignIn {
+  /** Public session id (`sid`): back-channel logout of that session reaches the device's client too. */
+  readonly sessionId: string;
+  /** When the user last actively authenticated in that session (`auth_time`). */
+  readonly authTime: Date;
+  readonly acr: string | null;
+  readonly amr: readonly string[];
+}
+
 /** What the user decided on the verification page. */
 export interface DeviceApproval {
   readonly userId: string;
   readonly grantId: string;
+  /** The session the user approved from; stored as the record's `signIn`. */
+  readonly signIn: DeviceSignIn;
   /** The scope the user actually granted, if narrower than requested. */
   readonly scope?: readonly string[];
 }

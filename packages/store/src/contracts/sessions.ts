@@ -42,6 +42,17 @@ export interface SessionStore {
    * returns the revoked records so the caller can send back-channel logout for each `sid`.
    */
   revokeByUser(userId: string, at: Date): Promise<SessionRecord[]>;
-  /** Delete sessions whose `expiresAt` is before `before`; returns how many. */
+  /**
+   * Remember that the client `clientId` signed the user in within the session `sid` (it was given an
+   * authorization code or a device approval there), so that session's end tells exactly the clients
+   * it signed into (OIDC Back-Channel Logout §2.3). Idempotent: the first `at` is kept.
+   */
+  addClient(sid: string, clientId: string, at: Date): Promise<void>;
+  /** The client ids {@link addClient} recorded for `sid`, sorted (code-unit order); empty if none. */
+  clientsOf(sid: string): Promise<string[]>;
+  /**
+   * Delete sessions whose `expiresAt` is before `before`, and the client lists of sids no stored
+   * session has any more; returns how many sessions.
+   */
   pruneExpired(before: Date): Promise<number>;
 }

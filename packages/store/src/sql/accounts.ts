@@ -127,8 +127,21 @@ export function createSqlAccountSlices(db: Kysely<Database>) {
         .where('user_id', '=', userId).where('revoked_at', 'is', null).returningAll().execute();
       return rows.map(sessionFromRow);
     },
+    async addClient(sid, clientId, at) {
+      await db.insertInto('session_clients').values({ sid, client_id: clientId, added_at: at.getTime() })
+        .onConflict((oc) => oc.columns(['sid', 'client_id']).doNothing()).execute();
+    },
+    async clientsOf(sid) {
+      const rows = await db.selectFrom('session_clients').select('client_id').where('sid', '=', sid).execute();
+      // Sorted in JS: PostgreSQL collations vary.
+      return rows.map((r) => r.client_id).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    },
     async pruneExpired(before) {
       const res = await db.deleteFrom('sessions').where('expires_at', '<', before.getTime()).executeTakeFirst();
+      // The lists of sids no row holds any more (by the sessions_sid index); a replaced session's sid lives on in its successor.
+      await db.deleteFrom('session_clients')
+        .where(({ not, exists, selectFrom }) => not(exists(selectFrom('sessions').select('sessions.sid').whereRef('sessions.sid', '=', 'session_clients.sid'))))
+        .execute();
       return count(res.numDeletedRows);
     },
   };

@@ -7,6 +7,7 @@ import type {
   ConsentRecord,
   DeviceCodeRecord,
   DeviceCodeStore,
+  DeviceSignIn,
   GrantRecord,
   GrantStore,
 } from '../contracts/index.js';
@@ -60,8 +61,19 @@ function deviceToRow(r: DeviceCodeRecord, version: number): DeviceCodesTable {
     hash: r.hash, user_code: r.userCode, client_id: r.clientId, scope: json(r.scope), resource: json(r.resource),
     status: r.status, user_id: r.userId, grant_id: r.grantId, interval_seconds: r.interval,
     last_polled_at: r.lastPolledAt?.getTime() ?? null, created_at: r.createdAt.getTime(),
-    expires_at: r.expiresAt.getTime(), version,
+    expires_at: r.expiresAt.getTime(), version, ...signInToRow(r.signIn),
   };
+}
+
+function signInToRow(s: DeviceSignIn | null): Pick<DeviceCodesTable, 'sign_in_sid' | 'auth_time' | 'acr' | 'amr'> {
+  return s === null
+    ? { sign_in_sid: null, auth_time: null, acr: null, amr: null }
+    : { sign_in_sid: s.sessionId, auth_time: s.authTime.getTime(), acr: s.acr, amr: json(s.amr) };
+}
+
+function signInFromRow(r: DeviceCodesTable): DeviceSignIn | null {
+  if (r.sign_in_sid === null || r.auth_time === null) return null;
+  return { sessionId: r.sign_in_sid, authTime: new Date(r.auth_time), acr: r.acr, amr: r.amr === null ? [] : JSON.parse(r.amr) };
 }
 
 function deviceFromRow(r: DeviceCodesTable): DeviceCodeRecord {
@@ -69,7 +81,7 @@ function deviceFromRow(r: DeviceCodesTable): DeviceCodeRecord {
     v: 1, hash: r.hash, userCode: r.user_code, clientId: r.client_id, scope: JSON.parse(r.scope),
     resource: JSON.parse(r.resource), status: r.status as DeviceCodeRecord['status'], userId: r.user_id,
     grantId: r.grant_id, interval: Number(r.interval_seconds), lastPolledAt: dateOrNull(r.last_polled_at),
-    createdAt: new Date(r.created_at), expiresAt: new Date(r.expires_at),
+    createdAt: new Date(r.created_at), expiresAt: new Date(r.expires_at), signIn: signInFromRow(r),
   };
 }
 
@@ -194,7 +206,9 @@ export function createSqlFlowSlices(db: Kysely<Database>) {
       return row && deviceFromRow(row);
     },
     async approve(userCode, approval, at) {
-      const set: Partial<DeviceCodesTable> = { status: 'approved', user_id: approval.userId, grant_id: approval.grantId };
+      const set: Partial<DeviceCodesTable> = {
+        status: 'approved', user_id: approval.userId, grant_id: approval.grantId, ...signInToRow(approval.signIn),
+      };
       return decide(userCode, at, approval.scope ? { ...set, scope: json(approval.scope) } : set);
     },
     async deny(userCode, userId, at) {

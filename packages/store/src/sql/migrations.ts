@@ -330,4 +330,32 @@ export const migrations: Migration[] = [
       ];
     },
   },
+  {
+    name: '0005_device_code_sign_in',
+    up(db, dialect) {
+      const json = dialect === 'postgres' ? 'jsonb' : 'text';
+      // The approving session's facts, for the device flow's ID token. One column per ALTER (SQLite);
+      // nullable: pending codes have none, and codes approved before this migration keep none.
+      return [
+        db.schema.alterTable('device_codes').addColumn('sign_in_sid', 'text'),
+        db.schema.alterTable('device_codes').addColumn('auth_time', 'bigint'),
+        db.schema.alterTable('device_codes').addColumn('acr', 'text'),
+        db.schema.alterTable('device_codes').addColumn('amr', json),
+      ];
+    },
+  },
+  {
+    name: '0006_session_clients',
+    up(db) {
+      return [
+        // Back-channel logout of one session tells the clients signed in there (OIDC Back-Channel Logout
+        // §2.3). Keyed by the public sid, which a same-user re-sign-in carries over to the new row.
+        db.schema.createTable('session_clients')
+          .addColumn('sid', 'text', (c) => c.notNull())
+          .addColumn('client_id', 'text', (c) => c.notNull())
+          .addColumn('added_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('session_clients_pk', ['sid', 'client_id']),
+      ];
+    },
+  },
 ];

@@ -26,6 +26,7 @@ export interface Database {
   replay: ReplayTable;
   users: UsersTable;
   sessions: SessionsTable;
+  session_clients: SessionClientsTable;
   login_throttle: LoginThrottleTable;
   authorization_codes: AuthorizationCodesTable;
   grants: GrantsTable;
@@ -145,6 +146,13 @@ export interface SessionsTable {
   revoked_at: EpochMs | null;
 }
 
+/** Which clients a session signed into (migration 0006); keyed by the public `sid`, which outlives a replaced row. */
+export interface SessionClientsTable {
+  sid: string;
+  client_id: string;
+  added_at: EpochMs;
+}
+
 export interface LoginThrottleTable {
   key: string;
   count: number;
@@ -210,6 +218,11 @@ export interface DeviceCodesTable {
   expires_at: EpochMs;
   /** Bumped by every write; `poll` is a compare-and-set on it. */
   version: number;
+  /** The approving sign-in (migration 0005): all four null, or `sign_in_sid`, `auth_time` and `amr` set. */
+  sign_in_sid: string | null;
+  auth_time: EpochMs | null;
+  acr: string | null;
+  amr: Json | null;
 }
 
 /** The posture is five columns (all null until the first report); compliance three (null until evaluated). */
