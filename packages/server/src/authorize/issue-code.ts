@@ -7,7 +7,8 @@ import type { AuthorizationRequest } from './request.js';
 /**
  * The end of a successful authorization: a grant (the family the tokens will join) and a one-time
  * code bound to client, redirect URI, PKCE challenge and DPoP key, carrying what the ID token will
- * say about the sign-in. Only the code's SHA-256 is stored; the value goes to the client once.
+ * say about the sign-in; the client is recorded as signed in within the session. Only the code's
+ * SHA-256 is stored; the value goes to the client once.
  */
 export async function issueAuthorizationCode(deps: InteractionDeps, request: AuthorizationRequest, session: ActiveSession): Promise<string> {
   const now = new Date(deps.now());
@@ -23,6 +24,9 @@ export async function issueAuthorizationCode(deps: InteractionDeps, request: Aut
     updatedAt: now,
     revokedAt: null,
   });
+  // The client is signed in within this session from now on: its logout reaches the client (OIDC
+  // Back-Channel Logout §2.3). Recorded before the code exists, so no code outlives an unrecorded sign-in.
+  await deps.storage.sessions.addClient(session.record.sid, request.clientId, now);
   const code = mintOpaque('authorization_code');
   await deps.storage.authorizationCodes.create({
     v: 1,

@@ -8,12 +8,15 @@ import { signLogoutToken } from './logout-token.js';
 
 /**
  * OpenID Connect Back-Channel Logout 1.0: when an SSO session ends (`session.revoked`) or a user is
- * disabled (`user.disabled`), every client that registered a `backchannel_logout_uri` and holds a
- * live grant of that user gets a signed logout token by direct POST (§2.5).
+ * disabled (`user.disabled`), the clients that registered a `backchannel_logout_uri` get a signed
+ * logout token by direct POST (§2.5).
  *
- * Which clients (§2.3 "Remembering Logged-In RPs"): the user's live grants. A grant does not record
- * the session it came from, so on a single session's end the clients of the user's other sessions are
- * told too; the token names the `sid`, and an RP without that session has nothing to end (§2.7).
+ * Which clients (§2.3 "Remembering Logged-In RPs"): for one session's end, exactly those the user
+ * signed into within that session (`sessions.clientsOf(sid)`, recorded when a code or a device
+ * approval was issued there), whatever became of their grants since — an RP's own session came from
+ * the ID token. For a disabled user (every session ended), the clients holding a live grant of the
+ * user: one token without `sid` (every session of `sub`, §2.4), or one per ended session for clients
+ * that require `sid` (§2.2).
  *
  * Delivery never holds up the request that ended the session: the event listener only starts it.
  * Each attempt has a timeout, failures that may be transient (network, timeout, 5xx, 429) are retried
@@ -21,7 +24,7 @@ import { signLogoutToken } from './logout-token.js';
  */
 export interface BackchannelLogoutDeps {
   issuer: string;
-  storage: Pick<Storage, 'grants' | 'clients'>;
+  storage: Pick<Storage, 'grants' | 'clients' | 'sessions'>;
   /** The server's keys; logout tokens use the keys and algorithm of the client's ID tokens (§2.4). */
   keys: Pick<KeySource, 'signer'>;
   events: Pick<EventBus, 'on'>;
@@ -108,11 +111,15 @@ export function startBackchannelLogout(deps: BackchannelLogoutDeps): Backchannel
     pending.add(p);
   }
 
-  /** Clients with a logout URI among the user's live grants. */
-  async function targets(userId: string): Promise<ClientRecord[]> {
-    const grants = await deps.storage.grants.listByUser(userId);
-    const clients = await Promise.all([...new Set(grants.map((g) => g.clientId))].map((id) => deps.storage.clients.get(id)));
+  /** Those of `clientIds` that still exist and registered a logout URI. */
+  async function withLogoutUri(clientIds: Iterable<string>): Promise<ClientRecord[]> {
+    const clients = await Promise.all([...new Set(clientIds)].map((id) => deps.storage.clients.get(id)));
     return clients.filter((c): c is ClientRecord => c !== undefined && typeof c.metadata.backchannel_logout_uri === 'string');
+  }
+
+  /** Clients with a logout URI among the user's live grants (every session of the user ended). */
+  async function grantTargets(userId: string): Promise<ClientRecord[]> {
+    return withLogoutUri((await deps.storage.grants.listByUser(userId)).map((g) => g.clientId));
   }
 
   function algOf(client: ClientRecord): SigningAlg {
@@ -176,11 +183,11 @@ export function startBackchannelLogout(deps: BackchannelLogoutDeps): Backchannel
   }
 
   async function onSessionRevoked(event: ServerEvents['session.revoked']): Promise<void> {
-    for (const client of await targets(event.userId)) track(deliver({ client, subject: event.userId, sid: event.sid }));
+    for (const client of await withLogoutUri(await deps.storage.sessions.clientsOf(event.sid))) track(deliver({ client, subject: event.userId, sid: event.sid }));
   }
 
   async function onUserDisabled(event: ServerEvents['user.disabled']): Promise<void> {
-    for (const client of await targets(event.userId)) {
+    for (const client of await grantTargets(event.userId)) {
       if (client.metadata.backchannel_logout_session_required === true) {
         // The client asked for `sid` in every logout token (§2.2): one per ended session.
         for (const sid of event.sids) track(deliver({ client, subject: event.userId, sid }));

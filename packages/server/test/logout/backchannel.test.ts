@@ -110,6 +110,19 @@ async function userWithGrants(clientIds: string[]) {
   return user.id;
 }
 
+/** Record `clientIds` as signed in within `sid`, as the authorization endpoint and the device page do. */
+async function signInto(sid: string, clientIds: string[]) {
+  for (const clientId of clientIds) await storage.sessions.addClient(sid, clientId, new Date());
+}
+
+/** A user with grants for `clientIds`, all of them signed in within one fresh session. */
+async function userSignedIn(clientIds: string[]) {
+  const userId = await userWithGrants(clientIds);
+  const sid = `sid-${++n}`;
+  await signInto(sid, clientIds);
+  return { userId, sid };
+}
+
 /** Verify as an RP would; `iss` defaults to the issuer given to this test's own back-channel logout. */
 async function verify(token: string, clientId: string, expectedIssuer = issuer): Promise<JWTPayload> {
   const jwks = createRemoteJWKSet(new URL(`${issuer}/jwks.json`));
@@ -120,7 +133,7 @@ async function verify(token: string, clientId: string, expectedIssuer = issuer):
 const ok: Handler = (_req, res) => res.writeHead(200, { 'cache-control': 'no-store' }).end();
 
 describe('OpenID Connect Back-Channel Logout 1.0', () => {
-  it('§2.5: on session.revoked, POSTs a logout token (form-encoded) to each client with a logout URI and a live grant of the user', async () => {
+  it('§2.5: on session.revoked, POSTs a logout token (form-encoded) to each client with a logout URI signed in within that session', async () => {
     handler = ok;
     const { bus, logout } = start();
     const a = await clientWith({ backchannel_logout_uri: `${receiverUrl}/a?tenant=1` });
@@ -128,7 +141,8 @@ describe('OpenID Connect Back-Channel Logout 1.0', () => {
     const silent = await clientWith({});
     const unrelated = await clientWith({ backchannel_logout_uri: `${receiverUrl}/unrelated` });
     const userId = await userWithGrants([a, b, silent]);
-    await userWithGrants([unrelated]);
+    await signInto('sid-1', [a, b, silent]);
+    await userSignedIn([unrelated]);
 
     await bus.emit('session.revoked', { sid: 'sid-1', userId, at: new Date(), reason: 'logout' });
     await logout.idle();
@@ -147,6 +161,8 @@ describe('OpenID Connect Back-Channel Logout 1.0', () => {
     const { bus, logout } = start();
     const a = await clientWith({ backchannel_logout_uri: `${receiverUrl}/a` });
     const userId = await userWithGrants([a]);
+    await signInto('s1', [a]);
+    await signInto('s2', [a]);
     await bus.emit('session.revoked', { sid: 's1', userId, at: new Date(), reason: 'logout' });
     await bus.emit('session.revoked', { sid: 's2', userId, at: new Date(), reason: 'logout' });
     await logout.idle();
@@ -163,31 +179,46 @@ describe('OpenID Connect Back-Channel Logout 1.0', () => {
     handler = ok;
     const { bus, logout } = start();
     const a = await clientWith({ backchannel_logout_uri: `${receiverUrl}/es`, id_token_signed_response_alg: 'ES256' });
-    const userId = await userWithGrants([a]);
-    await bus.emit('session.revoked', { sid: 's1', userId, at: new Date(), reason: 'logout' });
+    const { userId, sid } = await userSignedIn([a]);
+    await bus.emit('session.revoked', { sid, userId, at: new Date(), reason: 'logout' });
     await logout.idle();
     expect(decodeProtectedHeader(received[0]!.token)).toMatchObject({ alg: 'ES256', typ: 'logout+jwt' });
     const jwks = createRemoteJWKSet(new URL(`${issuer}/jwks.json`));
     await expect(jwtVerify(received[0]!.token, jwks, { issuer, audience: a, typ: 'logout+jwt', algorithms: ['ES256'] })).resolves.toBeDefined();
   });
 
-  it('§2.3: a client whose grant of the user was revoked is not told', async () => {
+  it('§2.3: a client with a live grant of the user that was not signed in within the ended session gets no logout token', async () => {
+    handler = ok;
+    const { bus, logout, results } = start();
+    const inSession = await clientWith({ backchannel_logout_uri: `${receiverUrl}/in-session` });
+    const otherSession = await clientWith({ backchannel_logout_uri: `${receiverUrl}/other-session` });
+    const grantOnly = await clientWith({ backchannel_logout_uri: `${receiverUrl}/grant-only` });
+    const userId = await userWithGrants([inSession, otherSession, grantOnly]);
+    await signInto('ended', [inSession]);
+    await signInto('still-live', [otherSession]);
+    await bus.emit('session.revoked', { sid: 'ended', userId, at: new Date(), reason: 'logout' });
+    await logout.idle();
+    expect(received.map((r) => r.path)).toEqual(['/in-session']);
+    expect(results.map((r) => r.clientId)).toEqual([inSession]);
+  });
+
+  it('§2.3: a client signed in within the session is told even after its grant was revoked (its own session came from the ID token)', async () => {
     handler = ok;
     const { bus, logout } = start();
     const a = await clientWith({ backchannel_logout_uri: `${receiverUrl}/revoked` });
-    const userId = await userWithGrants([a]);
+    const { userId, sid } = await userSignedIn([a]);
     for (const grant of await storage.grants.listByUser(userId)) await storage.grants.revoke(grant.id, new Date());
-    await bus.emit('session.revoked', { sid: 's1', userId, at: new Date(), reason: 'logout' });
+    await bus.emit('session.revoked', { sid, userId, at: new Date(), reason: 'logout' });
     await logout.idle();
-    expect(received).toEqual([]);
+    await expect(verify(received[0]!.token, a)).resolves.toMatchObject({ sub: userId, sid });
   });
 
   it('RFC 8725 §3.12: a logout token is not accepted where an ID token (typ JWT) is expected', async () => {
     handler = ok;
     const { bus, logout } = start();
     const a = await clientWith({ backchannel_logout_uri: `${receiverUrl}/a` });
-    const userId = await userWithGrants([a]);
-    await bus.emit('session.revoked', { sid: 's1', userId, at: new Date(), reason: 'logout' });
+    const { userId, sid } = await userSignedIn([a]);
+    await bus.emit('session.revoked', { sid, userId, at: new Date(), reason: 'logout' });
     await logout.idle();
     const jwks = createRemoteJWKSet(new URL(`${issuer}/jwks.json`));
     await expect(jwtVerify(received[0]!.token, jwks, { issuer, audience: a, typ: 'JWT' })).rejects.toThrow(/typ/);
@@ -238,8 +269,8 @@ describe('back-channel logout delivery', () => {
     });
     const { bus, logout } = start();
     const a = await clientWith({ backchannel_logout_uri: `${receiverUrl}/slow` });
-    const userId = await userWithGrants([a]);
-    await bus.emit('session.revoked', { sid: 's', userId, at: new Date(), reason: 'logout' });
+    const { userId, sid } = await userSignedIn([a]);
+    await bus.emit('session.revoked', { sid, userId, at: new Date(), reason: 'logout' });
     await arrived;
     expect(release).toBeDefined();
     release!();
@@ -260,8 +291,8 @@ describe('back-channel logout delivery', () => {
     };
     const { bus, logout, results } = start({ maxConcurrent: 2 });
     const clients = await Promise.all([1, 2, 3, 4].map((i) => clientWith({ backchannel_logout_uri: `${receiverUrl}/many${i}` })));
-    const userId = await userWithGrants(clients);
-    await bus.emit('session.revoked', { sid: 's', userId, at: new Date(), reason: 'logout' });
+    const { userId, sid } = await userSignedIn(clients);
+    await bus.emit('session.revoked', { sid, userId, at: new Date(), reason: 'logout' });
     await logout.idle();
     expect(received).toHaveLength(4);
     expect(results.every((r) => r.delivered)).toBe(true);
@@ -273,8 +304,8 @@ describe('back-channel logout delivery', () => {
     handler = (_req, res) => res.writeHead(++calls < 3 ? 503 : 200).end();
     const { bus, logout, logs, results } = start({ attempts: 4 });
     const a = await clientWith({ backchannel_logout_uri: `${receiverUrl}/flaky` });
-    const userId = await userWithGrants([a]);
-    await bus.emit('session.revoked', { sid: 's', userId, at: new Date(), reason: 'logout' });
+    const { userId, sid } = await userSignedIn([a]);
+    await bus.emit('session.revoked', { sid, userId, at: new Date(), reason: 'logout' });
     await logout.idle();
     expect(received).toHaveLength(3);
     const jtis = await Promise.all(received.map(async (r) => (await verify(r.token, a)).jti));
@@ -282,27 +313,27 @@ describe('back-channel logout delivery', () => {
     expect(logs.text().match(/will retry/g)).toHaveLength(2);
     expect(logs.text()).toContain('"outcome":"HTTP 503"');
     expect(logs.text()).toContain('back-channel logout delivered');
-    expect(results).toEqual([{ clientId: a, sid: 's', delivered: true, attempts: 3, outcome: 'HTTP 200' }]);
+    expect(results).toEqual([{ clientId: a, sid, delivered: true, attempts: 3, outcome: 'HTTP 200' }]);
   });
 
   it('§2.8: a 400 from the RP is final (no retry); giving up is logged', async () => {
     handler = (_req, res) => res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"invalid_request"}');
     const { bus, logout, logs, results } = start({ attempts: 4 });
     const a = await clientWith({ backchannel_logout_uri: `${receiverUrl}/refuses` });
-    const userId = await userWithGrants([a]);
-    await bus.emit('session.revoked', { sid: 's', userId, at: new Date(), reason: 'logout' });
+    const { userId, sid } = await userSignedIn([a]);
+    await bus.emit('session.revoked', { sid, userId, at: new Date(), reason: 'logout' });
     await logout.idle();
     expect(received).toHaveLength(1);
     expect(logs.text()).toMatch(/"outcome":"HTTP 400".*giving up/);
-    expect(results).toEqual([{ clientId: a, sid: 's', delivered: false, attempts: 1, outcome: 'HTTP 400' }]);
+    expect(results).toEqual([{ clientId: a, sid, delivered: false, attempts: 1, outcome: 'HTTP 400' }]);
   });
 
   it('gives up after the last attempt when the RP never answers (per-attempt timeout)', async () => {
     handler = () => undefined; // holds every request open
     const { bus, logout, logs } = start({ attempts: 2, timeoutMs: 150 });
     const a = await clientWith({ backchannel_logout_uri: `${receiverUrl}/hangs` });
-    const userId = await userWithGrants([a]);
-    await bus.emit('session.revoked', { sid: 's', userId, at: new Date(), reason: 'logout' });
+    const { userId, sid } = await userSignedIn([a]);
+    await bus.emit('session.revoked', { sid, userId, at: new Date(), reason: 'logout' });
     await logout.idle();
     expect(received).toHaveLength(2);
     expect(logs.text()).toMatch(/"outcome":"no answer within 150 ms".*giving up/);
@@ -312,8 +343,8 @@ describe('back-channel logout delivery', () => {
     handler = (req, res) => (req.url === '/moved' ? res.writeHead(307, { location: `${receiverUrl}/elsewhere` }).end() : res.writeHead(200).end());
     const { bus, logout, logs } = start();
     const a = await clientWith({ backchannel_logout_uri: `${receiverUrl}/moved` });
-    const userId = await userWithGrants([a]);
-    await bus.emit('session.revoked', { sid: 's', userId, at: new Date(), reason: 'logout' });
+    const { userId, sid } = await userSignedIn([a]);
+    await bus.emit('session.revoked', { sid, userId, at: new Date(), reason: 'logout' });
     await logout.idle();
     expect(received.map((r) => r.path)).toEqual(['/moved']);
     expect(logs.text()).toMatch(/"outcome":"HTTP 307".*giving up/);
@@ -323,8 +354,8 @@ describe('back-channel logout delivery', () => {
     handler = (_req, res) => res.writeHead(500).end();
     const { bus, logout, logs } = start({ attempts: 2 });
     const a = await clientWith({ backchannel_logout_uri: `${receiverUrl}/q?secret=abc` });
-    const userId = await userWithGrants([a]);
-    await bus.emit('session.revoked', { sid: 's', userId, at: new Date(), reason: 'logout' });
+    const { userId, sid } = await userSignedIn([a]);
+    await bus.emit('session.revoked', { sid, userId, at: new Date(), reason: 'logout' });
     await logout.idle();
     const text = logs.text();
     expect(text).toContain(`"client_id":"${a}"`);
@@ -342,8 +373,8 @@ describe('back-channel logout delivery', () => {
     await new Promise((resolve) => closed.close(resolve));
     const dead = await clientWith({ backchannel_logout_uri: `http://127.0.0.1:${deadPort}/gone` });
     const alive = await clientWith({ backchannel_logout_uri: `${receiverUrl}/alive` });
-    const userId = await userWithGrants([dead, alive]);
-    await bus.emit('session.revoked', { sid: 's', userId, at: new Date(), reason: 'logout' });
+    const { userId, sid } = await userSignedIn([dead, alive]);
+    await bus.emit('session.revoked', { sid, userId, at: new Date(), reason: 'logout' });
     await logout.idle();
     expect(received.map((r) => r.path)).toEqual(['/alive']);
     expect(logs.text()).toMatch(/"outcome":"network error ECONNREFUSED".*will retry/);
