@@ -14,7 +14,16 @@ export class UsageError extends Error {
 
 /** A failure the user can fix (bad config, unreachable database): printed as one line, exit code 1. */
 export class CliError extends Error {
-  override readonly name = 'CliError';
+  override readonly name: string = 'CliError';
+}
+
+/**
+ * A configuration file that cannot be used (unreadable, not JSON, an unknown or invalid setting):
+ * printed without the usage, exit code 2, like a wrong flag. Its message names the setting's path and
+ * never quotes the file, which may hold secrets.
+ */
+export class ConfigFileError extends CliError {
+  override readonly name = 'ConfigFileError';
 }
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
@@ -24,6 +33,7 @@ export const HELP: Options = { help: { type: 'boolean', short: 'h' } };
 
 /** Flags that choose the storage, shared by `start` and every admin command so both open the same data. */
 export const STORAGE_FLAGS: Options = {
+  config: { type: 'string' },
   data: { type: 'string' },
   store: { type: 'string' },
   'database-url': { type: 'string' },

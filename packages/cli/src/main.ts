@@ -1,4 +1,4 @@
-import { CliError, UsageError } from './args.js';
+import { CliError, ConfigFileError, UsageError } from './args.js';
 import { clientsCommand, CLIENTS_USAGE } from './commands/clients.js';
 import { devicesCommand, DEVICES_USAGE } from './commands/devices.js';
 import { keysCommand, KEYS_USAGE } from './commands/keys.js';
@@ -19,7 +19,7 @@ export const USAGE = `usage: tessera <command> [options]      (tessera <command>
   keys list|rotate             signing keys
   token decode <token>         show a token's contents, UNVERIFIED
 
-Exit codes: 0 ok, 1 failed, 2 wrong usage.`;
+Exit codes: 0 ok, 1 failed, 2 wrong usage or an invalid config file.`;
 
 const commands: Record<string, { run: (argv: string[], io: Io) => Promise<number>; usage: string }> = {
   start: { run: startCommand, usage: START_USAGE },
@@ -43,6 +43,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   } catch (err) {
     if (err instanceof UsageError) {
       io.err(`tessera: ${err.message}\n\n${err.usage}`);
+      return 2;
+    }
+    if (err instanceof ConfigFileError) {
+      io.err(`tessera: ${err.message}`);
       return 2;
     }
     if (err instanceof CliError) {

@@ -1,27 +1,67 @@
 // The one file that knows how @tessera/server is assembled, so the commands stay about the command line.
-import { createAdmin, createEventBus, createTessera, startBackchannelLogout } from '@tessera/server';
+import { configSchema, createAdmin, createEventBus, createTessera, startBackchannelLogout } from '@tessera/server';
 import type { Admin, DeliveryResult, TesseraConfigInput, UserAdmin } from '@tessera/server';
 import type { Storage } from '@tessera/store';
-import type { StartSettings } from './settings.js';
+import { ConfigFileError } from './args.js';
+import type { ConfigFile, StartSettings } from './settings.js';
+import { formatPath, unknownSettings } from './unknown-settings.js';
 
-/** The admin operations (clients, resources) over an open store, with the server's default bounds. */
-export const adminFor = (storage: Storage): Admin => createAdmin(storage);
+/**
+ * The admin operations (clients, resources) over an open store, with the access-token lifetime bounds
+ * (`ttl`) of the config file a server is started with, or the defaults.
+ */
+export function adminFor(storage: Storage, file?: ConfigFile): Admin {
+  const ttl = configSchema.shape.ttl.safeParse(file?.input.ttl);
+  if (!ttl.success) {
+    const problems = ttl.error.issues.map((i) => `  ${formatPath(['ttl', ...i.path])}: ${i.message}`);
+    throw new ConfigFileError(`invalid settings in config file ${file!.path}:\n${problems.join('\n')}`);
+  }
+  return createAdmin(storage, { ttl: ttl.data });
+}
 
 /** User management over an open store; TOTP operations need the master key that seals the secrets. */
 export const userAdminFor = (storage: Storage, masterKey?: Buffer): UserAdmin =>
   createAdmin(storage, { accounts: masterKey === undefined ? {} : { masterKey } }).users;
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The server config from the settings: the config file's sections (with TESSERA_ACCESS_TOKEN_ALG), then
+ * over them the settings resolved from flags and environment (listener, issuer, store, devices, policy).
+ */
 function configInput(s: StartSettings, masterKey: Buffer, logLevel = s.logLevel): TesseraConfigInput {
+  const file = s.config ?? {};
+  const section = (name: string) => (isObject(file[name]) ? file[name] : {});
   return {
+    ...file,
     issuer: s.issuer,
     dev: s.dev,
-    server: { host: s.host, port: s.port, logLevel: logLevel as 'info' },
+    server: { ...section('server'), host: s.host, port: s.port, logLevel: logLevel as 'info' },
     // Informational: the storage is opened by the CLI and passed in (it closes it, too).
-    store: s.store.kind === 'sqlite' ? { kind: 'sqlite', filename: s.store.filename } : { kind: 'postgres', url: s.store.url },
-    keys: { masterKey },
+    store: s.store.kind === 'sqlite' ? { kind: 'sqlite', filename: s.store.filename } : { kind: 'postgres', url: s.store.url, ...(s.store.schema !== undefined && { schema: s.store.schema }) },
+    keys: { ...section('keys'), masterKey },
     ...(s.devices !== undefined && { devices: s.devices as TesseraConfigInput['devices'] }),
-    ...(s.policy !== undefined && { policy: s.policy }),
-  };
+    ...(s.policy !== undefined && { policy: s.policy as TesseraConfigInput['policy'] }),
+  } as TesseraConfigInput;
+}
+
+/**
+ * Validate the settings of a config file against the server's schema before anything is opened: every
+ * unknown key and every invalid value, each named by its path, in one {@link ConfigFileError} (exit 2).
+ * Messages are the schema's, which name the expectation and not the value, so secrets stay out of them.
+ * Without a config file the server validates at start as it always did.
+ */
+export function checkConfig(s: StartSettings): void {
+  if (s.configFile === undefined) return;
+  const problems = unknownSettings(configSchema, s.config).map((path) => `${path}: unknown setting (see the configuration reference in packages/server/README.md)`);
+  // The master key is loaded later, from its own sources; any 32 bytes stand in for it here.
+  const result = configSchema.safeParse(configInput(s, Buffer.alloc(32)));
+  for (const issue of result.success ? [] : result.error.issues) {
+    // A bad record key (e.g. a UEM source name) carries its reason one level down.
+    const message = issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+    problems.push(`${formatPath(issue.path) || '(top level)'}: ${message}`);
+  }
+  if (problems.length > 0) throw new ConfigFileError(`invalid settings in config file ${s.configFile}:\n${problems.map((p) => `  ${p}`).join('\n')}`);
 }
 
 /** A listening server; `close()` stops accepting and drains, the caller then closes the storage. */
@@ -42,6 +82,7 @@ export async function startTessera(storage: Storage, s: StartSettings, masterKey
  * command prints the resulting key list (possibly as JSON).
  */
 export async function rotateKeys(storage: Storage, s: StartSettings, masterKey: Buffer, opts: { immediate: boolean }): Promise<void> {
+  checkConfig(s);
   const tessera = await createTessera({ config: configInput(s, masterKey, 'silent'), storage });
   try {
     await tessera.keys.rotate({ immediate: opts.immediate });
@@ -56,6 +97,7 @@ export async function rotateKeys(storage: Storage, s: StartSettings, masterKey: 
  * the clients that registered for it. Resolves once every logout token was delivered or given up.
  */
 export async function withServerUsers<T>(storage: Storage, s: StartSettings, masterKey: Buffer, fn: (users: UserAdmin) => Promise<T>): Promise<{ value: T; logout: DeliveryResult[] }> {
+  checkConfig(s);
   const tessera = await createTessera({ config: configInput(s, masterKey, 'silent'), storage });
   const results: DeliveryResult[] = [];
   const events = createEventBus(() => undefined);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { CliError } from './args.js';
+import { dirname, resolve } from 'node:path';
+import { CliError, ConfigFileError } from './args.js';
 
 /** Environment variables the CLI reads (the only place in Tessera that reads any, DESIGN V8). */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -12,7 +12,7 @@ export const DEFAULT_DATA_DIR = './data';
 /** Where state lives, resolved from flags, then environment, then defaults. */
 export type StoreSettings =
   | { kind: 'sqlite'; dataDir: string; filename: string }
-  | { kind: 'postgres'; dataDir: string; url: string };
+  | { kind: 'postgres'; dataDir: string; url: string; schema?: string };
 
 export interface StartSettings {
   port: number;
@@ -23,27 +23,101 @@ export interface StartSettings {
   store: StoreSettings;
   /** The `devices` config section (UEM webhook secrets, SSF transmitters), from the JSON file TESSERA_DEVICES_CONFIG names. */
   devices?: unknown;
-  /** The `policy` config section: Cedar text from the file TESSERA_POLICY_FILE names, or TESSERA_POLICY_PRESET. */
-  policy?: { preset?: 'default' | 'device-trust'; text?: string };
+  /**
+   * The `policy` config section: the config file's, with the Cedar text from the file TESSERA_POLICY_FILE
+   * names and TESSERA_POLICY_PRESET over it.
+   */
+  policy?: PolicySection;
+  /**
+   * Every other setting of the server's config schema: the config file's sections as written (not yet
+   * validated: see `checkConfig` in server-api.ts), with TESSERA_ACCESS_TOKEN_ALG over `keys`. The
+   * fields above win over the same settings in here.
+   */
+  config?: Record<string, unknown>;
+  /** The config file these settings were read from, for error messages. */
+  configFile?: string;
+}
+
+type PolicySection = { preset?: 'default' | 'device-trust'; text?: string } & Record<string, unknown>;
+
+/** The configuration file named by `--config` or TESSERA_CONFIG: one JSON object shaped like the server's config. */
+export interface ConfigFile {
+  path: string;
+  input: Record<string, unknown>;
 }
 
 type Flags = Record<string, unknown>;
 const flag = (flags: Flags, name: string): string | undefined => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
 const nonEmpty = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** `--data`/`--store`/`--database-url`, falling back to TESSERA_DATA_DIR, TESSERA_STORE, TESSERA_DATABASE_URL. */
-export function storeSettings(flags: Flags, env: Env, cwd: string): StoreSettings {
-  const dataDir = resolve(cwd, flag(flags, 'data') ?? nonEmpty(env.TESSERA_DATA_DIR) ?? DEFAULT_DATA_DIR);
-  const kind = flag(flags, 'store') ?? nonEmpty(env.TESSERA_STORE) ?? 'sqlite';
-  const url = flag(flags, 'database-url') ?? nonEmpty(env.TESSERA_DATABASE_URL);
+/**
+ * The file `--config` or TESSERA_CONFIG names, parsed; `undefined` when neither is set. Only its shape
+ * is checked here (a JSON object, no master key): the settings are validated against the server's
+ * schema by `tessera start` (server-api.ts `checkConfig`), which needs the server code loaded.
+ */
+export function readConfigFile(flags: Flags, env: Env, cwd: string): ConfigFile | undefined {
+  const name = flag(flags, 'config') ?? nonEmpty(env.TESSERA_CONFIG);
+  if (name === undefined) return undefined;
+  const path = resolve(cwd, name);
+  const input = readJsonFile(path, flag(flags, 'config') !== undefined ? '--config' : 'TESSERA_CONFIG', ConfigFileError);
+  if (!isObject(input)) throw new ConfigFileError(`config file ${path}: expected one JSON object (the settings), not ${Array.isArray(input) ? 'an array' : typeof input}`);
+  // One source for the master key, which every command that needs it reads the same way (master-key.ts).
+  if (isObject(input.keys) && 'masterKey' in input.keys) {
+    throw new ConfigFileError(`config file ${path}: keys.masterKey is not read from a config file; set TESSERA_MASTER_KEY_FILE (or TESSERA_MASTER_KEY) instead`);
+  }
+  return { path, input };
+}
+
+interface JsonTypes {
+  string: string;
+  number: number;
+  boolean: boolean;
+  object: Record<string, unknown>;
+}
+
+/** A setting of the config file: `undefined` when absent, else it must have the expected JSON type. */
+function fileValue<T extends keyof JsonTypes>(file: ConfigFile | undefined, path: string, type: T): JsonTypes[T] | undefined {
+  let value: unknown = file?.input;
+  for (const key of path.split('.')) value = isObject(value) ? value[key] : undefined;
+  if (value === undefined) return undefined;
+  if (type === 'object' ? !isObject(value) : typeof value !== type) {
+    throw new ConfigFileError(`config file ${file!.path}: ${path}: expected ${type === 'object' ? 'an object' : `a ${type}`}`);
+  }
+  return value as JsonTypes[T];
+}
+
+/**
+ * `--data`/`--store`/`--database-url`, falling back to TESSERA_DATA_DIR, TESSERA_STORE,
+ * TESSERA_DATABASE_URL, then to the config file's `store` section (a relative SQLite filename is taken
+ * relative to the config file), then to SQLite in ./data.
+ */
+export function storeSettings(flags: Flags, env: Env, cwd: string, file: ConfigFile | undefined = readConfigFile(flags, env, cwd)): StoreSettings {
+  const dataDirText = flag(flags, 'data') ?? nonEmpty(env.TESSERA_DATA_DIR);
+  const dataDir = resolve(cwd, dataDirText ?? DEFAULT_DATA_DIR);
+  const fileStore = fileValue(file, 'store', 'object');
+  const fileKind = fileValue(file, 'store.kind', 'string');
+  if (fileStore !== undefined && fileKind !== 'sqlite' && fileKind !== 'postgres') {
+    throw new ConfigFileError(`config file ${file!.path}: store.kind: expected "sqlite" or "postgres" (the memory store is for tests)`);
+  }
+  const kind = flag(flags, 'store') ?? nonEmpty(env.TESSERA_STORE) ?? fileKind ?? 'sqlite';
+  const fromFile = fileKind === kind;
   if (kind === 'sqlite') {
     if (flag(flags, 'database-url')) throw new CliError('--database-url needs --store postgres');
-    return { kind, dataDir, filename: resolve(dataDir, 'tessera.db') };
+    const filename = fromFile && dataDirText === undefined ? fileValue(file, 'store.filename', 'string') : undefined;
+    if (filename === undefined) return { kind, dataDir, filename: resolve(dataDir, 'tessera.db') };
+    // ":memory:" is SQLite's name for a throwaway database, not a path.
+    if (filename === ':memory:') return { kind, dataDir, filename };
+    const path = resolve(dirname(file!.path), filename);
+    return { kind, dataDir: dirname(path), filename: path };
   }
   if (kind === 'postgres') {
-    if (!url) throw new CliError('--store postgres needs --database-url postgres://… (or TESSERA_DATABASE_URL)');
-    if (!/^postgres(ql)?:\/\//.test(url)) throw new CliError('--database-url must start with postgres:// or postgresql://');
-    return { kind, dataDir, url };
+    const urlSource = flag(flags, 'database-url') !== undefined ? '--database-url' : nonEmpty(env.TESSERA_DATABASE_URL) !== undefined ? 'TESSERA_DATABASE_URL' : 'store.url in the config file';
+    const url = flag(flags, 'database-url') ?? nonEmpty(env.TESSERA_DATABASE_URL) ?? (fromFile ? fileValue(file, 'store.url', 'string') : undefined);
+    if (!url) throw new CliError('--store postgres needs --database-url postgres://… (or TESSERA_DATABASE_URL, or store.url in the config file)');
+    if (!/^postgres(ql)?:\/\//.test(url)) throw new CliError(`${urlSource} must start with postgres:// or postgresql://`);
+    const schema = fromFile ? fileValue(file, 'store.schema', 'string') : undefined;
+    return { kind, dataDir, url, ...(schema !== undefined && { schema }) };
   }
   throw new CliError(`--store must be sqlite or postgres, not "${kind}"`);
 }
@@ -57,23 +131,56 @@ export function parsePort(text: string, source: string): number {
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const ACCESS_TOKEN_ALGS = ['ES256', 'EdDSA', 'RS256'];
 
-/** Everything `tessera start` needs except the master key (see master-key.ts). */
+/**
+ * Everything `tessera start` needs except the master key (see master-key.ts). Each setting comes from
+ * its flag, else its environment variable, else the config file, else the default.
+ */
 export function startSettings(flags: Flags, env: Env, cwd: string): StartSettings {
+  const file = readConfigFile(flags, env, cwd);
   const portText = flag(flags, 'port') ?? nonEmpty(env.PORT);
-  const port = portText === undefined ? DEFAULT_PORT : parsePort(portText, flag(flags, 'port') ? '--port' : 'PORT');
-  const host = flag(flags, 'host') ?? nonEmpty(env.HOST) ?? DEFAULT_HOST;
-  const issuer = flag(flags, 'issuer') ?? nonEmpty(env.TESSERA_ISSUER) ?? `http://localhost:${port}`;
-  const logLevel = nonEmpty(env.TESSERA_LOG_LEVEL) ?? 'info';
-  if (!LOG_LEVELS.includes(logLevel)) throw new CliError(`TESSERA_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  const filePort = fileValue(file, 'server.port', 'number');
+  // A file port that is not one is left to the schema check, which names the setting.
+  const port = portText === undefined ? (filePort ?? DEFAULT_PORT) : parsePort(portText, flag(flags, 'port') ? '--port' : 'PORT');
+  const host = flag(flags, 'host') ?? nonEmpty(env.HOST) ?? fileValue(file, 'server.host', 'string') ?? DEFAULT_HOST;
+  const issuer = flag(flags, 'issuer') ?? nonEmpty(env.TESSERA_ISSUER) ?? fileValue(file, 'issuer', 'string') ?? `http://localhost:${port}`;
+  const envLogLevel = nonEmpty(env.TESSERA_LOG_LEVEL);
+  if (envLogLevel !== undefined && !LOG_LEVELS.includes(envLogLevel)) throw new CliError(`TESSERA_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  const logLevel = envLogLevel ?? fileValue(file, 'server.logLevel', 'string') ?? 'info';
   const devicesFile = nonEmpty(env.TESSERA_DEVICES_CONFIG);
-  const devices = devicesFile === undefined ? undefined : readJsonFile(resolve(cwd, devicesFile), 'TESSERA_DEVICES_CONFIG');
-  const policy = policySettings(env, cwd);
-  return { port, host, issuer, logLevel, dev: flags.dev === true, store: storeSettings(flags, env, cwd), ...(devices !== undefined && { devices }), ...(policy !== undefined && { policy }) };
+  const devices = devicesFile === undefined ? file?.input.devices : readJsonFile(resolve(cwd, devicesFile), 'TESSERA_DEVICES_CONFIG', CliError);
+  const policy = policySettings(env, cwd, fileValue(file, 'policy', 'object'));
+  const config = withEnvOverrides(file?.input, env);
+  return {
+    port,
+    host,
+    issuer,
+    logLevel,
+    dev: flags.dev === true || fileValue(file, 'dev', 'boolean') === true,
+    store: storeSettings(flags, env, cwd, file),
+    ...(devices !== undefined && { devices }),
+    ...(policy !== undefined && { policy }),
+    ...(config !== undefined && { config }),
+    ...(file !== undefined && { configFile: file.path }),
+  };
 }
 
-/** TESSERA_POLICY_FILE (Cedar policy text, validated by the server at start) and/or TESSERA_POLICY_PRESET. */
-function policySettings(env: Env, cwd: string): StartSettings['policy'] {
+/** TESSERA_ACCESS_TOKEN_ALG over the file's `keys.accessTokenAlg` (the one key setting common enough for a variable). */
+function withEnvOverrides(input: Record<string, unknown> | undefined, env: Env): Record<string, unknown> | undefined {
+  const alg = nonEmpty(env.TESSERA_ACCESS_TOKEN_ALG);
+  if (alg === undefined) return input;
+  if (!ACCESS_TOKEN_ALGS.includes(alg)) throw new CliError(`TESSERA_ACCESS_TOKEN_ALG must be one of ${ACCESS_TOKEN_ALGS.join(', ')}`);
+  const keys = isObject(input?.keys) ? input.keys : {};
+  return { ...input, keys: { ...keys, accessTokenAlg: alg } };
+}
+
+/**
+ * The config file's `policy` section with TESSERA_POLICY_FILE (Cedar policy text, validated by the
+ * server at start) and TESSERA_POLICY_PRESET over it. A preset from the environment also drops the
+ * file's `text`, which would otherwise win over any preset.
+ */
+function policySettings(env: Env, cwd: string, fromFile: Record<string, unknown> | undefined): StartSettings['policy'] {
   const preset = nonEmpty(env.TESSERA_POLICY_PRESET);
   if (preset !== undefined && preset !== 'default' && preset !== 'device-trust') throw new CliError('TESSERA_POLICY_PRESET must be default or device-trust');
   const file = nonEmpty(env.TESSERA_POLICY_FILE);
@@ -85,15 +192,33 @@ function policySettings(env: Env, cwd: string): StartSettings['policy'] {
       throw new CliError(`TESSERA_POLICY_FILE: cannot read ${resolve(cwd, file)} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
     }
   }
-  if (preset === undefined && text === undefined) return undefined;
-  return { ...(preset !== undefined && { preset }), ...(text !== undefined && { text }) };
+  if (preset === undefined && text === undefined) return fromFile;
+  const { text: _fromFile, ...rest } = fromFile ?? {};
+  return { ...rest, ...(preset !== undefined && { preset }), ...(text !== undefined && { text }) };
 }
 
-/** A JSON settings file (it holds secrets, so it is read from a file, never from the environment itself). */
-function readJsonFile(path: string, source: string): unknown {
+/**
+ * A JSON settings file (it holds secrets, so it is read from a file, never from the environment
+ * itself). A syntax error is reported by position only: V8's message quotes the text around it, which
+ * may be a secret.
+ */
+function readJsonFile(path: string, source: string, Failure: typeof CliError): unknown {
+  let text: string;
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new CliError(`${source}: cannot read ${path} as JSON (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new Failure(`${source}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const position = /at position (\d+)/.exec((err as Error).message)?.[1];
+    const where = text.trim() === '' ? ' (the file is empty)' : position === undefined ? '' : ` (at ${lineAndColumn(text, Number(position))})`;
+    throw new Failure(`${source}: ${path} is not valid JSON${where}`);
+  }
+}
+
+function lineAndColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset).split('\n');
+  return `line ${before.length}, column ${before.at(-1)!.length + 1}`;
 }

@@ -13,7 +13,7 @@ export async function openStore(s: StoreSettings): Promise<Storage> {
   try {
     // Loaded on demand: `tessera token decode` should not pay for database drivers.
     const { openStorage } = await import('@tessera/store');
-    storage = await openStorage(s.kind === 'sqlite' ? { kind: 'sqlite', filename: s.filename } : { kind: 'postgres', url: s.url });
+    storage = await openStorage(s.kind === 'sqlite' ? { kind: 'sqlite', filename: s.filename } : { kind: 'postgres', url: s.url, ...(s.schema !== undefined && { schema: s.schema }) });
     await storage.migrate();
     return storage;
   } catch (err) {

@@ -7,7 +7,8 @@ import { storeSettings } from '../settings.js';
 import { withStore } from '../storage.js';
 
 const STORAGE_HELP = `storage (same as tessera start): --data DIR (TESSERA_DATA_DIR, default ./data),
-  --store sqlite|postgres (TESSERA_STORE), --database-url URL (TESSERA_DATABASE_URL)`;
+  --store sqlite|postgres (TESSERA_STORE), --database-url URL (TESSERA_DATABASE_URL),
+  --config FILE (TESSERA_CONFIG: its store section)`;
 
 export const CLIENTS_USAGE = `usage: tessera clients create --name NAME [--grant-types client_credentials] [--scope "a b"]
                               [--resource URL]… [--auth-method client_secret_basic|client_secret_post|

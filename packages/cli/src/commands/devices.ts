@@ -24,7 +24,7 @@ to the device. show prints the posture, the compliance verdict and, for a
 device that is not compliant, every reason with what to do about it. Deleting from the command line
 removes the device and its keys from the store; a running server's tokens bound to it are ended by
 its continuous access evaluation only when the deletion goes through the server (admin API).
-storage (same as tessera start): --data DIR, --store sqlite|postgres, --database-url URL`;
+storage (same as tessera start): --data DIR, --store sqlite|postgres, --database-url URL, --config FILE`;
 
 /** The snake_case JSON shape of a device, as every command prints it. */
 const view = (d: DeviceView) => ({

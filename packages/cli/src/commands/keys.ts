@@ -15,7 +15,7 @@ retired key stays published until the tokens it signed have expired. rotate star
 now; with --immediate the new key signs at once (for a compromised key: tokens signed by the old key
 keep verifying until it is removed). Running servers pick the change up on their next key tick.
 rotate needs the master key (TESSERA_MASTER_KEY_FILE, TESSERA_MASTER_KEY, or <data>/master.key).
-storage (same as tessera start): --data DIR, --store sqlite|postgres, --database-url URL`;
+storage (same as tessera start): --data DIR, --store sqlite|postgres, --database-url URL, --config FILE`;
 
 /** What may be shown of a key: never the (encrypted) private part. */
 const view = (k: SigningKeyRecord) => ({

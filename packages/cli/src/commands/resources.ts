@@ -4,7 +4,7 @@ import type { ResourceRecord } from '@tessera/store';
 import type { Io } from '../io.js';
 import { serverApi } from '../lazy.js';
 import { json, table } from '../io.js';
-import { storeSettings } from '../settings.js';
+import { readConfigFile, storeSettings } from '../settings.js';
 import { withStore } from '../storage.js';
 
 export const RESOURCES_USAGE = `usage: tessera resources create --id URL --format jwt|opaque [--scopes "a b"] [--ttl 10m]
@@ -14,7 +14,7 @@ export const RESOURCES_USAGE = `usage: tessera resources create --id URL --forma
 A resource is an API: its id (an absolute URI, RFC 8707) becomes the "aud" of its tokens. jwt tokens
 (RFC 9068) are checked locally by the API; opaque tokens by introspection (RFC 7662), and can be
 revoked at once. --ttl is the access-token lifetime: seconds or 90s, 10m, 12h, 1d.
-storage (same as tessera start): --data DIR, --store sqlite|postgres, --database-url URL`;
+storage (same as tessera start): --data DIR, --store sqlite|postgres, --database-url URL, --config FILE`;
 
 const CREATE_FLAGS = {
   ...STORAGE_FLAGS,
@@ -46,7 +46,9 @@ async function create(argv: string[], io: Io): Promise<number> {
   if (ttlText !== undefined && ttl === undefined) throw new UsageError(`--ttl "${ttlText}" is not a duration (e.g. 600, 10m, 1h)`, RESOURCES_USAGE);
   const name = str(values, 'name', RESOURCES_USAGE);
   const input = { id, tokenFormat: format, scopes: words(values, 'scopes'), ...(name ? { name } : {}), ...(ttl ? { ttl } : {}) } as const;
-  const resource = await withStore(storeSettings(values, io.env, io.cwd), async (s) => (await serverApi()).adminFor(s).createResource(input));
+  // The file's ttl bounds apply to the resource as they would at the server.
+  const file = readConfigFile(values, io.env, io.cwd);
+  const resource = await withStore(storeSettings(values, io.env, io.cwd, file), async (s) => (await serverApi()).adminFor(s, file).createResource(input));
   const out = view(resource);
   if (values.json) return io.out(json(out)), 0;
   io.out(`created resource ${out.id}: ${out.format} access tokens, ttl ${formatDuration(out.ttl)}, scopes "${out.scopes.join(' ')}"`);

@@ -6,8 +6,13 @@ import type { StartSettings } from '../settings.js';
 import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, startSettings } from '../settings.js';
 import { openStore } from '../storage.js';
 
-export const START_USAGE = `usage: tessera start [--port N] [--host H] [--issuer URL] [--data DIR]
+export const START_USAGE = `usage: tessera start [--config FILE] [--port N] [--host H] [--issuer URL] [--data DIR]
                     [--store sqlite|postgres] [--database-url URL] [--dev]
+
+  --config FILE       TESSERA_CONFIG     JSON file of server settings, shaped like the configuration
+                                         reference (packages/server/README.md), e.g.
+                                         {"keys": {"accessTokenAlg": "EdDSA"}, "ttl": {"accessTokenMax": "12h"}};
+                                         unknown keys are refused; the master key is not read from it
 
   --port N            PORT               listen port (default ${DEFAULT_PORT}; 0 = any free port)
   --host H            HOST               listen address (default ${DEFAULT_HOST}; 0.0.0.0 for all)
@@ -22,7 +27,10 @@ export const START_USAGE = `usage: tessera start [--port N] [--host H] [--issuer
                       TESSERA_POLICY_FILE  Cedar access policies (see docs/device-trust.md); a policy
                                          that does not load stops the start with Cedar's message
                       TESSERA_POLICY_PRESET  default|device-trust, when no policy file is given
-Flags win over environment variables.`;
+                      TESSERA_DEVICES_CONFIG  JSON file replacing the config file's devices section
+                      TESSERA_ACCESS_TOKEN_ALG  ES256|EdDSA|RS256, over the file's keys.accessTokenAlg
+Flags win over environment variables, which win over the config file, which wins over defaults.
+An invalid config file exits 2, naming each bad setting by its path.`;
 
 const START_FLAGS = {
   ...STORAGE_FLAGS,
@@ -50,6 +58,8 @@ export async function startCommand(argv: string[], io: Io): Promise<number> {
   const { values } = parse(argv, START_FLAGS, START_USAGE);
   if (values.help) return io.out(START_USAGE), 0;
   const settings = startSettings(values, io.env, io.cwd);
+  // Before the store is opened (or a data directory created): a bad file changes nothing.
+  if (settings.configFile !== undefined) (await serverApi()).checkConfig(settings);
   const storage = await openStore(settings.store);
   let server: Awaited<ReturnType<Awaited<ReturnType<typeof serverApi>>['startTessera']>>;
   try {

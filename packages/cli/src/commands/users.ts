@@ -28,7 +28,7 @@ master key; without it the sessions still end, and the clients are not told (sai
 totp enrol prints the otpauth:// URI for an authenticator app (--json adds the secret); the factor is
 required at login once confirmed with a first code. totp needs the master key
 (TESSERA_MASTER_KEY_FILE, TESSERA_MASTER_KEY, or <data>/master.key).
-storage (same as tessera start): --data DIR, --store sqlite|postgres, --database-url URL`;
+storage (same as tessera start): --data DIR, --store sqlite|postgres, --database-url URL, --config FILE`;
 
 const PASSWORD_FLAGS = {
   'password-stdin': { type: 'boolean' },
