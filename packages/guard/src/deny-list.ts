@@ -69,10 +69,10 @@ export class DenyList {
     if (this.count > this.maxEntries) this.prune(now);
   }
 
-  /** The reason a token is denied (for the log), or undefined. */
-  check(claims: Readonly<AccessTokenClaims>): string | undefined {
+  /** The reason a token is denied (for the log), or undefined. `now` (seconds) defaults to the list's clock. */
+  check(claims: Readonly<AccessTokenClaims>, now?: number): string | undefined {
     if (this.count === 0) return undefined;
-    const now = this.nowSeconds();
+    now ??= this.nowSeconds();
     const iat = typeof claims.iat === 'number' ? claims.iat : Number.POSITIVE_INFINITY;
     if (typeof claims.jti === 'string' && this.hit('jti', claims.jti, now, Number.NEGATIVE_INFINITY)) return 'jti denied';
     if (typeof claims.sid === 'string' && this.hit('sid', claims.sid, now, iat)) return 'session denied';

@@ -105,8 +105,10 @@ export function createGuard(options: GuardOptions): Guard {
   /**
    * Sender constraint (RFC 9449 §7.1, §7.2), deny list and requirements: re-run on every request,
    * cached or not. A bound token needs a proof by its key; an unbound one may not pose as DPoP.
+   * `nowMs` is the clock reading the token was verified at (one read per check: a read costs about as
+   * much as a claim check, and one instant for every time rule is also the consistent choice).
    */
-  function accept(result: AuthResult, check: RequirementCheck | undefined, proof: VerifiedDpopProof | undefined): AuthResult {
+  function accept(result: AuthResult, check: RequirementCheck | undefined, proof: VerifiedDpopProof | undefined, nowMs: number): AuthResult {
     const jkt = result.binding?.jkt;
     if (proof === undefined) {
       if (jkt !== undefined) throw new GuardError('invalid_token', 'DPoP-bound token sent as Bearer');
@@ -116,9 +118,10 @@ export function createGuard(options: GuardOptions): Guard {
     } else if (jkt !== proof.jkt) {
       throw new GuardError('invalid_dpop_proof', 'dpop: key_mismatch (proof key is not cnf.jkt)');
     }
-    const denied = denyList.check(result.claims);
+    const nowSeconds = Math.floor(nowMs / 1000);
+    const denied = denyList.check(result.claims, nowSeconds);
     if (denied !== undefined) throw new GuardError('invalid_token', denied);
-    check?.(result, Math.floor(o.now() / 1000));
+    check?.(result, nowSeconds);
     return result;
   }
 
@@ -138,19 +141,21 @@ export function createGuard(options: GuardOptions): Guard {
       if (error instanceof GuardError) throw error;
       throw new GuardError('temporarily_unavailable', `jwks: ${(error as Error).message}`);
     }
-    const result = jwt.verify(token, o.now());
+    const nowMs = o.now();
+    const result = jwt.verify(token, nowMs);
     if (result === NEEDS_KEYS) throw new GuardError('temporarily_unavailable', 'jwks not loaded');
     if (result === UNKNOWN_KID) throw new GuardError('invalid_token', 'unknown_kid (after refetch)');
-    return mustAskServer() ? stillActive(token, result, check, proof) : accept(result, check, proof);
+    return mustAskServer() ? stillActive(token, result, check, proof, nowMs) : accept(result, check, proof, nowMs);
   }
 
   /** `introspection.checkJwts`: a locally valid JWT must also be active at the server (cached answer when fresh). */
-  function stillActive(token: string, result: AuthResult, check: RequirementCheck | undefined, proof: VerifiedDpopProof | undefined): AuthResult | Promise<AuthResult> {
+  function stillActive(token: string, result: AuthResult, check: RequirementCheck | undefined, proof: VerifiedDpopProof | undefined, nowMs: number): AuthResult | Promise<AuthResult> {
     const checker = revocationCheck ?? introspection!;
     const cached = checker.peek(token);
-    if (cached === true) return accept(result, check, proof);
+    if (cached === true) return accept(result, check, proof, nowMs);
     if (cached === false) throw new GuardError('invalid_token', 'introspection: inactive');
-    return checker.introspect(token).then(() => accept(result, check, proof));
+    // The server answered later: requirements (auth_time max age) are judged at that time.
+    return checker.introspect(token).then(() => accept(result, check, proof, o.now()));
   }
 
   /** JWTs need the server's word when configured so, or when the SSF stream went stale. */
@@ -166,28 +171,33 @@ export function createGuard(options: GuardOptions): Guard {
     if (introspection === undefined) throw new GuardError('invalid_token', 'opaque token and no introspection configured');
     if (!o.introspection!.prefixes.some((prefix) => token.startsWith(prefix))) throw new GuardError('invalid_token', 'opaque token without a known prefix');
     const claims = await introspection.introspect(token);
-    checkIntrospected(claims, o.issuer, o.audience, Math.floor(o.now() / 1000), o.clockTolerance);
-    return accept(toResult('introspection', claims, o.denyList.deviceIdClaim), check, proof);
+    const nowMs = o.now();
+    checkIntrospected(claims, o.issuer, o.audience, Math.floor(nowMs / 1000), o.clockTolerance);
+    return accept(toResult('introspection', claims, o.denyList.deviceIdClaim), check, proof, nowMs);
   }
 
   function authenticateWith(token: string, check: RequirementCheck | undefined, proof?: VerifiedDpopProof): AuthResult | Promise<AuthResult> {
-    const scheme = proof === undefined ? 'bearer' : 'dpop';
-    const fail = (error: unknown) => refused(error, scheme);
     try {
       if (token.length > o.maxTokenLength) throw new GuardError('invalid_token', 'too_large');
       if (token.includes('.')) {
-        const result = jwt.verify(token, o.now());
-        if (result === NEEDS_KEYS || result === UNKNOWN_KID) return slowJwt(token, check, result, proof).catch(fail);
+        const nowMs = o.now();
+        const result = jwt.verify(token, nowMs);
+        if (result === NEEDS_KEYS || result === UNKNOWN_KID) return slowJwt(token, check, result, proof).catch(failing(proof));
         if (mustAskServer()) {
-          const active = stillActive(token, result, check, proof);
-          return active instanceof Promise ? active.catch(fail) : active;
+          const active = stillActive(token, result, check, proof, nowMs);
+          return active instanceof Promise ? active.catch(failing(proof)) : active;
         }
-        return accept(result, check, proof);
+        return accept(result, check, proof, nowMs);
       }
-      return opaque(token, check, proof).catch(fail);
+      return opaque(token, check, proof).catch(failing(proof));
     } catch (error) {
-      return fail(error);
+      return refused(error, proof === undefined ? 'bearer' : 'dpop');
     }
+  }
+
+  /** The rejection handler of an asynchronous path (made only there: the sync path allocates no closure). */
+  function failing(proof: VerifiedDpopProof | undefined): (error: unknown) => never {
+    return (error) => refused(error, proof === undefined ? 'bearer' : 'dpop');
   }
 
   const guard: Guard = {

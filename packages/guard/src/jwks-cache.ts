@@ -66,9 +66,12 @@ export class JwksCache {
     return list[0];
   };
 
-  /** Start a background refresh when the keys are past their max-age (never awaited on the hot path). */
-  refreshIfStale(): void {
-    if (this.options.now() < this.freshUntil || this.inflight !== undefined) return;
+  /**
+   * Start a background refresh when the keys are past their max-age (never awaited on the hot path).
+   * `now` lets the caller pass the clock reading it already took for this request.
+   */
+  refreshIfStale(now = this.options.now()): void {
+    if (now < this.freshUntil || this.inflight !== undefined) return;
     this.refresh('stale').catch(() => undefined);
   }
 

@@ -42,7 +42,7 @@ export class JwtVerifier {
   verify(token: string, nowMs: number): AuthResult | typeof NEEDS_KEYS | typeof UNKNOWN_KID {
     const nowSeconds = Math.floor(nowMs / 1000);
     if (!this.keys.isLoaded) return NEEDS_KEYS;
-    this.keys.refreshIfStale();
+    this.keys.refreshIfStale(nowMs);
     // One-shot crypto.hash: a createHash object per request costs more than the rest of a cache hit.
     const cacheKey = this.cache === undefined ? '' : hash('sha256', token, 'base64url');
     if (this.cache !== undefined) {

@@ -26,7 +26,7 @@ export interface AuthResult {
   /** How the token was validated: locally as a JWT, or by RFC 7662 introspection. */
   readonly source: 'jwt' | 'introspection';
   readonly claims: Readonly<AccessTokenClaims>;
-  /** The token's scopes, parsed once. */
+  /** The token's scopes (the `scope` claim's space-separated items), parsed when first enumerated. */
   readonly scopes: ReadonlySet<string>;
   readonly subject: string | undefined;
   readonly clientId: string | undefined;
@@ -49,14 +49,68 @@ export function boundJkt(claims: Readonly<AccessTokenClaims>): string | undefine
   return typeof jkt === 'string' ? jkt : 'jkt' in cnf ? '' : undefined;
 }
 
+/**
+ * The scopes of a `scope` claim (space-separated, RFC 6749 §3.3) as a read-only set, parsed only when
+ * enumerated: a route check asks `has` for one or two scopes, which a scan of the claim string answers
+ * without building a Set (an allocation per request, most of them never enumerated). The claim string
+ * is captured at verification, so the set does not change if the claims object is mutated later.
+ */
+class ScopeSet implements ReadonlySet<string> {
+  private parsed: ReadonlySet<string> | undefined;
+
+  constructor(private readonly scope: string) {}
+
+  /** Whether `scope` is one of the space-separated items: a whole item, never a prefix or substring. */
+  has(value: string): boolean {
+    if (typeof value !== 'string' || value === '' || value.includes(' ')) return false;
+    const text = this.scope;
+    const end = text.length - value.length;
+    for (let at = text.indexOf(value); at !== -1; at = text.indexOf(value, at + 1)) {
+      if ((at === 0 || text.charCodeAt(at - 1) === 32) && (at === end || text.charCodeAt(at + value.length) === 32)) return true;
+    }
+    return false;
+  }
+
+  private get set(): ReadonlySet<string> {
+    return (this.parsed ??= new Set(this.scope.split(' ').filter((s) => s !== '')));
+  }
+
+  get size(): number {
+    return this.set.size;
+  }
+
+  forEach(callback: (value: string, key: string, set: ReadonlySet<string>) => void, thisArg?: unknown): void {
+    this.set.forEach((value) => callback.call(thisArg, value, value, this));
+  }
+
+  entries(): SetIterator<[string, string]> {
+    return this.set.entries();
+  }
+
+  keys(): SetIterator<string> {
+    return this.set.keys();
+  }
+
+  values(): SetIterator<string> {
+    return this.set.values();
+  }
+
+  [Symbol.iterator](): SetIterator<string> {
+    return this.set.values();
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'ScopeSet';
+  }
+}
+
 export function toResult(source: AuthResult['source'], claims: AccessTokenClaims, deviceIdClaim = 'device_id'): AuthResult {
-  const scope = typeof claims.scope === 'string' ? claims.scope : '';
   const jkt = boundJkt(claims);
   const device = claims[deviceIdClaim];
   return {
     source,
     claims,
-    scopes: new Set(scope === '' ? [] : scope.split(' ').filter((s) => s !== '')),
+    scopes: new ScopeSet(typeof claims.scope === 'string' ? claims.scope : ''),
     subject: typeof claims.sub === 'string' ? claims.sub : undefined,
     clientId: typeof claims.client_id === 'string' ? claims.client_id : undefined,
     expiresAt: typeof claims.exp === 'number' ? claims.exp : undefined,
