@@ -1,14 +1,14 @@
 // `tessera start --config FILE` / TESSERA_CONFIG: a JSON file shaped like the server's config schema.
 // Precedence is flag > environment > file > default; an unusable file stops the command with exit 2 and
 // every bad setting named by its path, and nothing of the file's content in the message.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createMemoryStorage } from '@tessera/store';
 import { decodeProtectedHeader } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { ConfigFileError } from '../src/args.js';
 import { main } from '../src/main.js';
-import { adminFor, startTessera } from '../src/server-api.js';
+import { adminFor, checkConfig, startTessera } from '../src/server-api.js';
 import { startSettings, storeSettings } from '../src/settings.js';
 import { memoryIo, tmpDir } from './helpers.js';
 
@@ -214,5 +214,44 @@ describe('TESSERA_ACCESS_TOKEN_ALG over the file, on a started server', { timeou
       await server.close();
       await storage.close();
     }
+  });
+});
+
+describe('keys rotate reads the same config file as start', { timeout: 30_000 }, () => {
+  const env = { TESSERA_MASTER_KEY: Buffer.alloc(32, 9).toString('base64'), TESSERA_LOG_LEVEL: 'silent' };
+
+  it('keeps keys for the file\'s keys.accessTokenAlg and tokens.idTokenAlgs only', async () => {
+    const { dir, path } = configFile({ keys: { accessTokenAlg: 'EdDSA' }, tokens: { idTokenAlgs: ['RS256'] } });
+    const io = memoryIo(env, dir);
+    expect(await main(['keys', 'rotate', '--config', path, '--data', join(dir, 'data'), '--json'], io), io.stderr.join('\n')).toBe(0);
+    const keys = JSON.parse(io.stdout.join('\n')) as { alg: string }[];
+    expect(new Set(keys.map((k) => k.alg))).toEqual(new Set(['EdDSA', 'RS256']));
+  });
+
+  it('refuses an invalid file with exit 2 before rotating', async () => {
+    const { dir, path } = configFile({ keys: { rotationPeriod: '10m' } });
+    const io = memoryIo(env, dir);
+    expect(await main(['keys', 'rotate', '--config', path, '--data', join(dir, 'data')], io)).toBe(2);
+    expect(io.stderr.join('\n')).toMatch(/keys\.rotationPeriod: duration must be between 3600s/);
+    const listed = memoryIo(env, dir);
+    await main(['keys', 'list', '--data', join(dir, 'data'), '--json'], listed);
+    expect(JSON.parse(listed.stdout.join('\n'))).toEqual([]);
+  });
+});
+
+describe('the README\'s config file example', () => {
+  it('is a valid config file', () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Configuration'));
+    const example = /```json\n([\s\S]*?)\n```/.exec(section)![1]!;
+    const { dir, path } = configFile(example);
+    const settings = startSettings({ config: path }, {}, dir);
+    expect(() => checkConfig(settings)).not.toThrow();
+    expect(settings.config).toMatchObject({ keys: { accessTokenAlg: 'EdDSA' } });
+  });
+
+  it('is refused with a typo in it (so the check above can fail)', () => {
+    const { dir, path } = configFile({ keys: { accessTokenAlgs: 'EdDSA' } });
+    expect(() => checkConfig(startSettings({ config: path }, {}, dir))).toThrow(/keys\.accessTokenAlgs: unknown setting/);
   });
 });
