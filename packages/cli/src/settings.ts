@@ -144,7 +144,9 @@ export function startSettings(flags: Flags, env: Env, cwd: string): StartSetting
   // A file port that is not one is left to the schema check, which names the setting.
   const port = portText === undefined ? (filePort ?? DEFAULT_PORT) : parsePort(portText, flag(flags, 'port') ? '--port' : 'PORT');
   const host = flag(flags, 'host') ?? nonEmpty(env.HOST) ?? fileValue(file, 'server.host', 'string') ?? DEFAULT_HOST;
-  const issuer = flag(flags, 'issuer') ?? nonEmpty(env.TESSERA_ISSUER) ?? fileValue(file, 'issuer', 'string') ?? `http://localhost:${port}`;
+  // A file port out of range is reported as server.port; the issuer made from it would only add noise.
+  const issuerPort = Number.isInteger(port) && port >= 0 && port <= 65_535 ? port : DEFAULT_PORT;
+  const issuer = flag(flags, 'issuer') ?? nonEmpty(env.TESSERA_ISSUER) ?? fileValue(file, 'issuer', 'string') ?? `http://localhost:${issuerPort}`;
   const envLogLevel = nonEmpty(env.TESSERA_LOG_LEVEL);
   if (envLogLevel !== undefined && !LOG_LEVELS.includes(envLogLevel)) throw new CliError(`TESSERA_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   const logLevel = envLogLevel ?? fileValue(file, 'server.logLevel', 'string') ?? 'info';

@@ -51,8 +51,8 @@ export function unknownSettings(schema: SchemaNode, input: unknown, path: Proper
       // Only a `z.looseObject` (catchall unknown/any) takes keys it does not name.
       const open = def.catchall !== undefined && def.catchall._zod.def.type !== 'never';
       return Object.entries(input).flatMap(([key, value]) => {
-        const child = def.shape![key];
-        if (child !== undefined) return unknownSettings(child, value, [...path, key]);
+        // Own keys only: "__proto__" or "toString" in a file must not find Object.prototype's members.
+        if (Object.hasOwn(def.shape!, key)) return unknownSettings(def.shape![key]!, value, [...path, key]);
         return open ? [] : [formatPath([...path, key])];
       });
     }

@@ -129,9 +129,18 @@ describe('a config file that cannot be used stops the start: exit 2, each proble
     expect(r.stderr).toContain('keys.accessTokenAlg: Invalid option: expected one of "ES256"|"EdDSA"|"RS256"');
     expect(r.stderr).toMatch(/ttl\.accessTokenMax: "forever" is not a duration/);
     expect(r.stderr).toContain('server.port: Too big: expected number to be <=65535');
+    expect(r.stderr).not.toMatch(/^\s+issuer:/m); // the default issuer made from that port is not a second problem
     expect(r.stderr).toContain('devices.uem.sources.acme.secrets[0]: a webhook secret needs at least 32 characters');
     expect(r.stderr).not.toContain(shortSecret);
     expect(existsSync(join(dir, 'data'))).toBe(false);
+  });
+
+  it('refuses keys named like Object.prototype members ("__proto__", "toString") as unknown, not as a crash', async () => {
+    const { dir, path } = configFile('{ "__proto__": { "dev": true }, "keys": { "toString": 1 } }');
+    const r = await start(['--config', path], {}, dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('  __proto__: unknown setting');
+    expect(r.stderr).toContain('  keys.toString: unknown setting');
   });
 
   it('refuses a setting of the wrong JSON type that the CLI itself reads (server.host)', async () => {
