@@ -9,3 +9,4 @@ export { openStorage } from './open.js';
 export type { StorageConfig } from './open.js';
 export { startPruning } from './pruning.js';
 export type { PruningOptions } from './pruning.js';
+export * from './fanout/index.js';
