@@ -358,4 +358,21 @@ export const migrations: Migration[] = [
       ];
     },
   },
+  {
+    name: '0007_pushed_requests',
+    up(db, dialect) {
+      const json = dialect === 'postgres' ? 'jsonb' : 'text';
+      // RFC 9126: pushed authorization requests, keyed by the SHA-256 of the request_uri's random part.
+      return [
+        db.schema.createTable('pushed_requests')
+          .addColumn('hash', 'text', (c) => c.primaryKey())
+          .addColumn('client_id', 'text', (c) => c.notNull())
+          .addColumn('params', json, (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .addColumn('consumed_at', 'bigint'),
+        db.schema.createIndex('pushed_requests_expires_at').on('pushed_requests').column('expires_at'),
+      ];
+    },
+  },
 ];
