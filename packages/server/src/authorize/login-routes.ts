@@ -91,7 +91,9 @@ export function registerLogin(scope: FastifyInstance, deps: InteractionDeps): vo
         return sendFlow(reply, goTo(deps, next, INTERACTION_PATHS.totp));
       }
       case 'signed_in': {
-        const { session, cookie } = await createSession(deps, outcome.user, outcome.amr);
+        // The browser's session so far is replaced, never left resumable beside the new one.
+        const previous = await currentSession(deps, request);
+        const { session, cookie } = await createSession(deps, outcome.user, outcome.amr, previous);
         request.log.info({ sid: session.record.sid, amr: outcome.amr }, 'signed in');
         const { pendingUserId: _u, pendingUsername: _n, ...rest } = state;
         const cookies = [cookie];

@@ -33,13 +33,38 @@ export async function currentSession(deps: InteractionDeps, request: FastifyRequ
 /**
  * Start a session after a complete sign-in: always a fresh id (no session fixation), stored by hash,
  * cookie `HttpOnly; SameSite=Lax` (and `__Host-`/`Secure` over https) living as long as the session can.
+ *
+ * `previous` is the browser's session before this sign-in, if it was active; its row is revoked, so
+ * the old cookie can never resume it. If the same user signed in again (`prompt=login`, `max_age`, a
+ * step-up), the new row keeps the old public `sid`: for the clients it is the same OIDC session, now
+ * with a newer `auth_time`, so their tokens and ID tokens stay valid and its eventual logout still
+ * reaches every client signed in under that sid. If another user signed in, the old session ends as
+ * on logout: its tokens are revoked and `session.revoked` tells the listeners (back-channel logout, CAE, SSF).
  */
-export async function createSession(deps: InteractionDeps, user: UserRecord, amr: readonly string[]): Promise<{ session: ActiveSession; cookie: string }> {
+export async function createSession(
+  deps: InteractionDeps,
+  user: UserRecord,
+  amr: readonly string[],
+  previous?: ActiveSession,
+): Promise<{ session: ActiveSession; cookie: string }> {
   const now = new Date(deps.now());
-  const { cookieValue, record } = startSession({ userId: user.id, amr, acr: acrFor(amr), now, lifetimes: deps.sessionLifetimes });
+  const started = startSession({ userId: user.id, amr, acr: acrFor(amr), now, lifetimes: deps.sessionLifetimes });
+  const sameUser = previous !== undefined && previous.record.userId === user.id;
+  const record = sameUser ? { ...started.record, sid: previous.record.sid } : started.record;
   await deps.storage.sessions.create(record);
-  const cookie = serializeCookie(COOKIES.session, cookieValue, deps.cookies, { maxAgeSeconds: deps.sessionLifetimes.absoluteSeconds });
+  if (previous !== undefined) await endPrevious(deps, previous, sameUser, now);
+  const cookie = serializeCookie(COOKIES.session, started.cookieValue, deps.cookies, { maxAgeSeconds: deps.sessionLifetimes.absoluteSeconds });
   return { session: { record, idHash: record.idHash, user }, cookie };
+}
+
+/** Retire the row a new sign-in replaced; when its user changed, end its OIDC session like logout does. */
+async function endPrevious(deps: InteractionDeps, previous: ActiveSession, sameUser: boolean, at: Date): Promise<void> {
+  const revoked = await deps.storage.sessions.revoke(previous.idHash, at);
+  if (sameUser) return;
+  // Only the caller that revoked it tells (a concurrent sign-in or logout may have been first).
+  if (revoked === undefined || revoked.revokedAt?.getTime() !== at.getTime()) return;
+  await deps.storage.tokens.revokeBySession(previous.record.sid, at);
+  await deps.events.emit('session.revoked', { sid: previous.record.sid, userId: previous.record.userId, at, reason: 'another user signed in' });
 }
 
 export function clearSessionCookie(deps: Pick<InteractionDeps, 'cookies'>): string {
