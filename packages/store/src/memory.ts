@@ -3,6 +3,7 @@ import { pageLimit } from './limit.js';
 import { memoryLoginThrottle, memorySessions, memoryUsers } from './memory-accounts.js';
 import { memoryAuthorizationCodes, memoryDeviceCodes, memoryGrants } from './memory-flows.js';
 import { memoryDevices } from './memory-devices.js';
+import { memoryPushedRequests } from './memory-pushed.js';
 import { memoryCutoffs, memoryDecisionLog, memorySsf } from './memory-signals.js';
 import { rotationRefusal, unrotated } from './rotation.js';
 import type {
@@ -166,6 +167,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
   const deviceCodes = memoryDeviceCodes();
   const cutoffs = memoryCutoffs();
   const { ssfStreams, ssfEvents } = memorySsf();
+  const pushedRequests = memoryPushedRequests();
 
   return {
     kind: 'memory',
@@ -186,6 +188,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
     cutoffs,
     ssfStreams,
     ssfEvents,
+    pushedRequests,
     async migrate() {},
     async ping() {},
     async pruneExpired(before) {
@@ -201,6 +204,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
         grants: await grants.pruneExpired(before),
         cutoffs: await cutoffs.pruneExpired(before),
         ssfEvents: await ssfEvents.pruneDelivered(before),
+        pushedRequests: await pushedRequests.pruneExpired(before),
       };
     },
     async close() {},

@@ -4,6 +4,7 @@ import type { Storage } from '../src/index.js';
 import { accountsConformance } from './conformance-accounts.js';
 import { devicesConformance } from './conformance-devices.js';
 import { flowsConformance } from './conformance-flows.js';
+import { pushedRequest, pushedRequestsConformance } from './conformance-pushed.js';
 import { rotationConformance } from './conformance-rotation.js';
 import { device, report, ssfStream } from './fixtures-devices.js';
 import { at, authorizationCode, client, deviceCode, grant, resource, revocation, session, signingKey, T0, token } from './fixtures.js';
@@ -309,6 +310,7 @@ export function runStorageConformance(name: string, harness: StorageHarness): vo
     flowsConformance(() => s);
     rotationConformance(() => s);
     devicesConformance(() => s);
+    pushedRequestsConformance(() => s);
 
     describe('storage', () => {
       it('pruneExpired prunes every slice and returns counts per slice', async () => {
@@ -332,9 +334,11 @@ export function runStorageConformance(name: string, harness: StorageHarness): vo
         await s.ssfEvents.enqueue({ streamId: 'prune-stream', jti: 'sent', set: 's', createdAt: at(-10) });
         await s.ssfEvents.enqueue({ streamId: 'prune-stream', jti: 'waiting', set: 's', createdAt: at(-10) });
         await s.ssfEvents.markDelivered('sent', at(-1));
+        await s.pushedRequests.create(pushedRequest({ expiresAt: at(-1) }));
+        await s.pushedRequests.create(pushedRequest({ expiresAt: at(1) }));
         const once = {
           tokens: 1, revocations: 1, replay: 1, keys: 1, sessions: 1, loginThrottle: 1, authorizationCodes: 1, deviceCodes: 1, grants: 1,
-          cutoffs: 1, ssfEvents: 1,
+          cutoffs: 1, ssfEvents: 1, pushedRequests: 1,
         };
         expect(await s.pruneExpired(T0)).toEqual(once);
         expect(await s.pruneExpired(T0)).toEqual(Object.fromEntries(Object.keys(once).map((k) => [k, 0])));

@@ -43,7 +43,7 @@ describe('startPruning', () => {
       await vi.advanceTimersByTimeAsync(999);
       expect(reports).toEqual([]);
       await vi.advanceTimersByTimeAsync(1);
-      expect(reports).toEqual([{ tokens: 1, revocations: 0, replay: 0, keys: 0, sessions: 0, loginThrottle: 0, authorizationCodes: 0, deviceCodes: 0, grants: 0, cutoffs: 0, ssfEvents: 0 }]);
+      expect(reports).toEqual([{ tokens: 1, revocations: 0, replay: 0, keys: 0, sessions: 0, loginThrottle: 0, authorizationCodes: 0, deviceCodes: 0, grants: 0, cutoffs: 0, ssfEvents: 0, pushedRequests: 0 }]);
       await vi.advanceTimersByTimeAsync(5_000);
       expect(reports).toHaveLength(1); // the token within the grace period stays; empty runs are not reported
       await stop();

@@ -62,7 +62,7 @@ if (url) {
         if (isShared) {
           const tables = ['clients', 'resources', 'tokens', 'revocations', 'signing_keys', 'replay', 'users', 'sessions', 'session_clients', 'login_throttle',
             'authorization_codes', 'grants', 'consent', 'device_codes', 'devices', 'device_keys', 'device_posture_history',
-            'decision_log', 'cutoffs', 'ssf_streams', 'ssf_events'];
+            'decision_log', 'cutoffs', 'ssf_streams', 'ssf_events', 'pushed_requests'];
           await sql(tables.map((t) => `delete from "${schema}".${t};`).join(' '));
           return;
         }

@@ -7,6 +7,7 @@ import type { DeviceStore } from './devices.js';
 import type { GrantStore } from './grants.js';
 import type { KeyStore } from './keys.js';
 import type { LoginThrottleStore } from './login-throttle.js';
+import type { PushedRequestStore } from './pushed-requests.js';
 import type { ReplayStore } from './replay.js';
 import type { ResourceStore } from './resources.js';
 import type { RevocationStore } from './revocations.js';
@@ -25,6 +26,7 @@ export type * from './grants.js';
 export type * from './common.js';
 export type * from './keys.js';
 export type * from './login-throttle.js';
+export type * from './pushed-requests.js';
 export type * from './replay.js';
 export type * from './resources.js';
 export type * from './revocations.js';
@@ -62,13 +64,15 @@ export interface Storage {
   readonly ssfStreams: SsfStreamStore;
   /** The SSF transmitter's outbox of SETs. */
   readonly ssfEvents: SsfEventStore;
+  /** Pushed authorization requests (RFC 9126), single use, pruned when expired. */
+  readonly pushedRequests: PushedRequestStore;
   /** Apply pending migrations; safe to call on every start and from several nodes at once. */
   migrate(): Promise<void>;
   /** Cheap round-trip proving the backend answers (used by `/readyz`). */
   ping(): Promise<void>;
   /**
    * Delete expired rows from every slice; returns counts per slice: `tokens`, `revocations`, `replay`,
-   * `sessions`, `loginThrottle`, `authorizationCodes`, `deviceCodes`, `grants`, `cutoffs` (each slice's
+   * `sessions`, `loginThrottle`, `authorizationCodes`, `deviceCodes`, `grants`, `cutoffs`, `pushedRequests` (each slice's
    * own `pruneExpired`), `ssfEvents` (delivered before `before`) and `keys` (retired keys whose
    * `removeAfter` is before `before`). The decision log and device posture history are records, not
    * expiring state: they are kept for a retention period and pruned by their own

@@ -39,6 +39,7 @@ export interface Database {
   cutoffs: CutoffsTable;
   ssf_streams: SsfStreamsTable;
   ssf_events: SsfEventsTable;
+  pushed_requests: PushedRequestsTable;
   tessera_migrations: MigrationsTable;
 }
 
@@ -314,6 +315,16 @@ export interface SsfEventsTable {
   lease_until: EpochMs | null;
   last_error: string | null;
   delivered_at: EpochMs | null;
+}
+
+/** RFC 9126 pushed authorization requests; `params` is the JSON object of every pushed value. */
+export interface PushedRequestsTable {
+  hash: string;
+  client_id: string;
+  params: Json;
+  created_at: EpochMs;
+  expires_at: EpochMs;
+  consumed_at: EpochMs | null;
 }
 
 export interface MigrationsTable {

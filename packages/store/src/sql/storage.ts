@@ -22,6 +22,7 @@ import { createSqlAccountSlices } from './accounts.js';
 import { createSqlFlowSlices } from './flows.js';
 import { createSqlDevices } from './devices.js';
 import { createSqlDeviceTrustSlices } from './device-trust.js';
+import { createSqlPushedRequests } from './pushed-requests.js';
 import type { SqlRunner } from './runner.js';
 import type { RotateToken } from './rotate.js';
 import { groupCommit } from './group-commit.js';
@@ -237,11 +238,12 @@ export function createSqlStorage(parts: SqlStorageParts): Storage {
   const { authorizationCodes, grants, deviceCodes } = createSqlFlowSlices(db);
   const devices = createSqlDevices(parts.runner);
   const { decisionLog, cutoffs, ssfStreams, ssfEvents } = createSqlDeviceTrustSlices(parts.runner);
+  const pushedRequests = createSqlPushedRequests(db);
 
   return {
     kind: parts.kind,
     clients, resources, tokens, revocations, keys, replay, users, sessions, loginThrottle,
-    authorizationCodes, grants, deviceCodes, devices, decisionLog, cutoffs, ssfStreams, ssfEvents,
+    authorizationCodes, grants, deviceCodes, devices, decisionLog, cutoffs, ssfStreams, ssfEvents, pushedRequests,
     migrate: parts.migrate,
     async ping() {
       await sql`select 1`.execute(db);
@@ -259,6 +261,7 @@ export function createSqlStorage(parts: SqlStorageParts): Storage {
         grants: await grants.pruneExpired(before),
         cutoffs: await cutoffs.pruneExpired(before),
         ssfEvents: await ssfEvents.pruneDelivered(before),
+        pushedRequests: await pushedRequests.pruneExpired(before),
       };
     },
     async close() {
