@@ -2,6 +2,8 @@
 // dropped here) so that other suites truncating their tables cannot disturb it. Runs when
 // TESSERA_TEST_PG_URL is set (.ci/run sets it).
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli, runCli, tmpDir } from './helpers.js';
@@ -46,6 +48,22 @@ describe.skipIf(!baseUrl)('tessera with --store postgres', { timeout: 90_000 }, 
       expect(keys.filter((k) => k.alg === alg).map((k) => k.state).sort()).toEqual(['current', 'next']);
     }
     expect(keys.some((k) => k.alg === 'RS256')).toBe(true);
+  });
+
+  it('takes the store from a config file (--config): url and schema, the tables in that schema', async () => {
+    const dir = tmpDir();
+    const config = join(dir, 'tessera.json');
+    writeFileSync(config, JSON.stringify({ store: { kind: 'postgres', url, schema: 'from_config' } }));
+    const r = await runCli(['resources', 'create', '--id', 'https://api.example.com/cfg', '--format', 'opaque', '--config', config, '--data', dir, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const db = new pg.Client({ connectionString: url });
+    await db.connect();
+    try {
+      const { rows } = await db.query('SELECT id FROM from_config.resources');
+      expect(rows).toEqual([{ id: 'https://api.example.com/cfg' }]);
+    } finally {
+      await db.end();
+    }
   });
 
   it('refuses --store postgres without a URL (exit 1)', async () => {
