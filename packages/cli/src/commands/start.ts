@@ -13,7 +13,6 @@ export const START_USAGE = `usage: tessera start [--config FILE] [--port N] [--h
                                          reference (packages/server/README.md), e.g.
                                          {"keys": {"accessTokenAlg": "EdDSA"}, "ttl": {"accessTokenMax": "12h"}};
                                          unknown keys are refused; the master key is not read from it
-
   --port N            PORT               listen port (default ${DEFAULT_PORT}; 0 = any free port)
   --host H            HOST               listen address (default ${DEFAULT_HOST}; 0.0.0.0 for all)
   --issuer URL        TESSERA_ISSUER     issuer identifier (default http://localhost:<port>); https
