@@ -1,10 +1,12 @@
 import { sign, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { TokenError, verifyJwt, type SigningAlg } from '../src/index.js';
+import { decodeAsciiSegmentInto, decodeSegmentInto } from '../src/jwt/segments.js';
 import { b64, claims, forge, keyFor, keyring } from './helpers.js';
 
 /**
- * The verify hot path decodes into reused buffers and checks canonical base64url by re-encoding, UTF-8
+ * The verify hot path decodes into reused buffers and checks canonical base64url by decoded length, a
+ * search for '+' and '/', the unused bits and one ASCII check of the whole token, UTF-8
  * by the decoder's replacement characters, duplicate names by a separator bound. These tests pin the
  * strictness each shortcut must keep, with inputs aimed at the shortcuts themselves.
  */
@@ -83,6 +85,50 @@ describe('verifyJwt keeps every strictness check on its fast path (RFC 7515 §2,
     const [gh, gp, gs] = good.split('.') as [string, string, string];
     const sat = gs.indexOf('A') === -1 ? 0 : gs.indexOf('A');
     expect(refusal(() => verifyJwt(`${gh}.${gp}.${gs.slice(0, sat)}\u0141${gs.slice(sat + 1)}`, options))).toBe('malformed');
+  });
+
+  it('refuses every UTF-16 code unit outside the base64url alphabet at any place of payload and signature as malformed', () => {
+    // The hot path does not re-encode: it relies on Node's decoder skipping (or stopping at) every
+    // non-alphabet ASCII character, refuses '+' and '/' by search and non-ASCII by the signing-input
+    // write. All 65,536 code units, in a payload group's four places, its last place and the signature's.
+    const token = forge(header(), body, ed.privateKey, 'EdDSA');
+    const payloadStart = token.indexOf('.') + 1;
+    const payloadEnd = token.lastIndexOf('.');
+    const places = [payloadStart, payloadStart + 1, payloadStart + 2, payloadStart + 3, payloadEnd - 1, payloadEnd + 1, token.length - 1];
+    const alphabet = new Set('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.split(''));
+    for (const at of places) {
+      const outcomes = new Map<string, number>();
+      for (let unit = 0; unit < 0x10000; unit++) {
+        const c = String.fromCharCode(unit);
+        if (alphabet.has(c) || c === '.') continue;
+        const code = refusal(() => verifyJwt(`${token.slice(0, at)}${c}${token.slice(at + 1)}`, options));
+        outcomes.set(code, (outcomes.get(code) ?? 0) + 1);
+      }
+      expect(Object.fromEntries(outcomes)).toEqual({ malformed: 0x10000 - 65 });
+    }
+  });
+
+  it('decodes without re-encoding exactly the spellings the re-encoding check accepts, for every ASCII character', () => {
+    // Segments of 2, 3, 4, 6, 7 and 8 characters (every tail length), every ASCII character in every place.
+    const scratch = Buffer.alloc(16);
+    const outcome = (decode: typeof decodeSegmentInto, segment: string) => {
+      try {
+        return `ok ${scratch.subarray(0, decode(segment, scratch, 0, 'x')).toString('hex')}`;
+      } catch (error) {
+        return error instanceof TokenError ? error.code : String(error);
+      }
+    };
+    const differing = new Set<string>();
+    for (const base of ['QQ', 'QUI', 'QUJD', 'QUJDRA', 'QUJDREU', 'QUJDREVG']) {
+      for (let at = 0; at < base.length; at++) {
+        for (let unit = 0; unit < 128; unit++) {
+          const segment = `${base.slice(0, at)}${String.fromCharCode(unit)}${base.slice(at + 1)}`;
+          if (outcome(decodeAsciiSegmentInto, segment) !== outcome(decodeSegmentInto, segment)) differing.add(String.fromCharCode(unit));
+        }
+      }
+    }
+    // '+' and '/' are left to verifyJwt's search over the whole token (the test above).
+    expect([...differing].sort()).toEqual(['+', '/']);
   });
 
   it('accepts a correctly encoded U+FFFD and refuses each kind of ill-formed UTF-8 (RFC 8725 §3.7)', () => {

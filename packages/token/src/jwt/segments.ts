@@ -20,9 +20,10 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
  * Scratch space the verify hot path decodes into: a `Buffer.from` per segment costs more than the
  * decoding itself (pool bookkeeping, a new view, garbage). Each write is consumed synchronously
  * (copied into a string, or read by a synchronous `crypto.verify`) before the next one, and no caller
- * code runs in between. Sized for the default maximum token; a larger one gets a one-off buffer.
+ * code runs in between. Sized for the UTF-8 spelling of a default maximum token (≤ 3 bytes per UTF-16
+ * unit: verifyJwt writes the whole token as UTF-8 to check it is ASCII); a larger one gets a one-off buffer.
  */
-const scratch = Buffer.allocUnsafe(2 * 16 * 1024);
+const scratch = Buffer.allocUnsafe(3 * 16 * 1024);
 
 /** A buffer with room for `bytes`: the shared scratch, or a fresh one when the token is unusually long. */
 export function scratchFor(bytes: number): Buffer {
@@ -57,6 +58,39 @@ export function decodeSegmentInto(segment: string, target: Buffer, offset: numbe
   const written = writeBase64url(target, segment, offset, Math.min(decodedLength(length), target.length - offset));
   if (sliceBase64url(target, offset, offset + written) !== segment) throw notBase64url(segment, what);
   return written;
+}
+
+/** 6-bit value of each base64url character (RFC 4648 §5), -1 for every other ASCII character. */
+const VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 64; i++) VALUE['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.charCodeAt(i)] = i;
+
+/**
+ * {@link decodeSegmentInto} without the re-encoding, for a segment of a token its caller has checked
+ * (or will check before trusting anything decoded from it) to be ASCII without '+' and '/': verifyJwt
+ * does so once for the whole token, which costs less than re-encoding two segments.
+ *
+ * Canonical then follows from three facts. Node's decoder reads exactly 64 of the remaining ASCII
+ * characters as values (the alphabet); it skips every other one, or stops at '=', so a segment holding
+ * one decodes to fewer bytes than its length implies (pinned for all 128 characters at every position
+ * by the strictness tests). And the unused bits of the last character must be zero (RFC 4648 §3.5).
+ */
+export function decodeAsciiSegmentInto(segment: string, target: Buffer, offset: number, what: string): number {
+  const length = segment.length;
+  if (length === 0 || (length & 3) === 1) throw notBase64url(segment, what);
+  if (!(offset >= 0 && offset <= target.length)) throw new RangeError(`offset out of range decoding ${what}`);
+  const expected = decodedLength(length);
+  const written = writeBase64url(target, segment, offset, Math.min(expected, target.length - offset));
+  if (written !== expected || !zeroTail(segment)) throw notBase64url(segment, what);
+  return written;
+}
+
+/** The last character of an unpadded segment carries 2 or 4 unused bits, which a canonical one leaves 0. */
+function zeroTail(segment: string): boolean {
+  const rest = segment.length & 3;
+  if (rest === 0) return true;
+  const code = segment.charCodeAt(segment.length - 1);
+  const value = code < 128 ? VALUE[code]! : -1;
+  return value >= 0 && (value & (rest === 2 ? 15 : 3)) === 0;
 }
 
 /** Decode a canonical base64url segment into a new Buffer, or throw `malformed`. */
@@ -131,7 +165,27 @@ function hasDuplicateMembers(text: string, parsed: object): boolean {
 /** Decode a header or payload segment into a JSON object, or throw a {@link TokenError}. */
 export function decodeJsonSegment(segment: string, what: 'header' | 'payload'): Record<string, unknown> {
   const buffer = scratchFor(segment.length);
-  const length = decodeSegmentInto(segment, buffer, 0, what === 'header' ? 'JWT header' : 'JWT payload');
+  return parseJsonObject(buffer, decodeSegmentInto(segment, buffer, 0, what === 'header' ? 'JWT header' : 'JWT payload'), what);
+}
+
+/**
+ * {@link decodeJsonSegment} for a segment of a token checked as {@link decodeAsciiSegmentInto} requires.
+ * A refused segment is re-checked the strict way first, so one that is not canonical base64url (a
+ * non-ASCII character not yet caught) is reported as `malformed`, as decodeJsonSegment would.
+ */
+export function decodeAsciiJsonSegment(segment: string, what: 'header' | 'payload'): Record<string, unknown> {
+  const buffer = scratchFor(segment.length);
+  const length = decodeAsciiSegmentInto(segment, buffer, 0, what === 'header' ? 'JWT header' : 'JWT payload');
+  try {
+    return parseJsonObject(buffer, length, what);
+  } catch (error) {
+    decodeSegmentInto(segment, buffer, 0, what === 'header' ? 'JWT header' : 'JWT payload');
+    throw error;
+  }
+}
+
+/** The UTF-8 JSON object without repeated member names in `buffer[0, length)`, or a {@link TokenError}. */
+function parseJsonObject(buffer: Buffer, length: number, what: 'header' | 'payload'): Record<string, unknown> {
   const text = sliceUtf8(buffer, 0, length);
   // Decoding replaces every ill-formed sequence with U+FFFD (WHATWG Encoding §4.1, Node's documented
   // behaviour), so a text without one came from valid UTF-8; only one with it needs the byte check.

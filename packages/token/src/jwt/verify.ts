@@ -1,9 +1,9 @@
 import { verify } from 'node:crypto';
 import { TokenError } from '../errors.js';
 import { isSigningAlg, type SigningAlg } from '../keys/algorithms.js';
-import { writeLatin1 } from './fast-buffer.js';
+import { writeUtf8 } from './fast-buffer.js';
 import { keyFacts } from './key-check.js';
-import { decodeJsonSegment, decodeSegment, decodeSegmentInto, scratchFor, splitCompact } from './segments.js';
+import { decodeAsciiJsonSegment, decodeAsciiSegmentInto, decodeJsonSegment, decodeSegment, scratchFor } from './segments.js';
 import type { JwtHeader, JwtPayload, VerificationKey } from './types.js';
 import { rememberLast } from '../memo.js';
 
@@ -85,12 +85,20 @@ const inputViews = new Map<number, Buffer>();
 const SHARED_SCRATCH = scratchFor(0);
 const INPUT_VIEWS_MAX = 64;
 
+/**
+ * The signing input (RFC 7515 §5.2 step 8: the ASCII bytes of header.payload), the token's first
+ * `length` characters, or `malformed` when the token holds any non-ASCII character. The whole token is
+ * written as UTF-8 into room for any spelling of it: the byte count equals the character count exactly
+ * when every character is ASCII. That one write is the ASCII check the payload and signature decodes
+ * (decodeAsciiSegmentInto) rely on; it runs before crypto.verify, so nothing decoded is trusted earlier.
+ */
 function signingInput(token: string, length: number): Buffer {
-  const scratch = scratchFor(length);
-  // All segments are canonical base64url (the header's when first seen, then by identity), so the
-  // signing input is ASCII and Latin-1 writes its exact bytes (RFC 7515 §5.2 step 8).
-  writeLatin1(scratch, token, 0, length);
-  if (scratch !== SHARED_SCRATCH) return scratch; // an unusually long token got a buffer of its own
+  const scratch = scratchFor(3 * token.length);
+  if (writeUtf8(scratch, token, 0, scratch.length) !== token.length) {
+    // e.g. U+0141, which Node's decoder would read as the 'A' its low byte spells.
+    throw new TokenError('malformed', 'JWT is not base64url (non-ASCII character)');
+  }
+  if (scratch !== SHARED_SCRATCH) return scratch.subarray(0, length); // an unusually long token got a buffer of its own
   let view = inputViews.get(length);
   if (view === undefined) {
     view = scratch.subarray(0, length);
@@ -139,7 +147,8 @@ function checkSignatureShape(signature: Buffer, length: number, alg: SigningAlg)
  * before any signature work where possible: length, three canonical base64url segments, JSON-object
  * header in UTF-8 without duplicate members, `alg` (never `none`, only EdDSA/ES256/RS256), no
  * `jku`/`x5u`/`jwk`/`x5c`, no `crit`, exact `typ`, a known key pinned to the same `alg`, signature
- * shape, signature. The payload must be a UTF-8 JSON object without duplicate members too.
+ * shape, signature. The payload must be a UTF-8 JSON object without duplicate members too. One part of
+ * canonical base64url, "ASCII only", is checked with the signing input, right before the signature.
  *
  * Throws {@link TokenError}; claims (`iss`, `aud`, `exp`, …) are checked by `validateClaims`.
  */
@@ -148,7 +157,19 @@ export function verifyJwt(token: string, options: VerifyJwtOptions): VerifiedJwt
   if (token.length > (options.maxLength ?? DEFAULT_MAX_JWT_LENGTH)) {
     throw new TokenError('too_large', 'JWT is longer than allowed');
   }
-  const [headerSegment, payloadSegment, signatureSegment] = splitCompact(token);
+  const first = token.indexOf('.');
+  const second = first === -1 ? -1 : token.indexOf('.', first + 1);
+  if (second === -1 || token.indexOf('.', second + 1) !== -1) {
+    throw new TokenError('malformed', 'JWT must have exactly three segments');
+  }
+  // Node's decoder reads '+' and '/' as '-' and '_': refused here once for all segments (RFC 7515 §2),
+  // the rest of canonical base64url per segment (decodeAsciiSegmentInto) and ASCII in signingInput.
+  if (token.indexOf('+') !== -1 || token.indexOf('/') !== -1) {
+    throw new TokenError('malformed', 'JWT is not canonical base64url (standard alphabet)');
+  }
+  const headerSegment = token.slice(0, first);
+  const payloadSegment = token.slice(first + 1, second);
+  const signatureSegment = token.slice(second + 1);
   const cached = knownHeader(headerSegment);
   const checked = cached ?? checkHeader(decodeJsonSegment(headerSegment, 'header'));
   const expectedTyp = expectedTypOf(options.typ);
@@ -156,7 +177,7 @@ export function verifyJwt(token: string, options: VerifyJwtOptions): VerifiedJwt
   const header = checked.header;
 
   // The payload is parsed before any signature work: garbage costs a parse, not a public-key operation.
-  const payload = decodeJsonSegment(payloadSegment, 'payload') as JwtPayload;
+  const payload = decodeAsciiJsonSegment(payloadSegment, 'payload') as JwtPayload;
 
   const key = options.getKey(header.kid, header.alg);
   if (key === undefined) throw new TokenError('unknown_kid', 'no key matches the JWT "kid"', { claim: 'kid' });
@@ -172,8 +193,8 @@ export function verifyJwt(token: string, options: VerifyJwtOptions): VerifiedJwt
     throw new TokenError('bad_signature', 'JWT signature has the wrong length');
   }
   const signature = facts.signature;
-  checkSignatureShape(signature, decodeSegmentInto(signatureSegment, signature, 0, 'JWT signature'), key.alg);
-  const input = signingInput(token, headerSegment.length + 1 + payloadSegment.length);
+  checkSignatureShape(signature, decodeAsciiSegmentInto(signatureSegment, signature, 0, 'JWT signature'), key.alg);
+  const input = signingInput(token, second);
   if (!verify(facts.digest, input, facts.verifyKey, signature)) {
     throw new TokenError('bad_signature', 'JWT signature does not verify');
   }
