@@ -1,7 +1,10 @@
 // `npm run bench`: start each server as its own process pinned to core 0, drive it from this process
 // pinned to core 1, and print req/s, p50/p99 and peak RSS with ratios against the floor and the peer.
 //
-//   node bench/run.js [--duration 5] [--warmup 2] [--warmup-requests 5000] [--connections 32] [--rounds 5] [--only tessera] [--no-write] [--skip-guard] [--skip-code-flow] [--skip-device-latency]
+//   node bench/run.js [--duration 5] [--warmup 2] [--warmup-requests 5000] [--connections 32] [--rounds 5] [--only tessera] [--no-write] [--skip-guard] [--skip-code-flow] [--skip-device-latency] [--alg ES256|EdDSA]
+//
+// --alg: the JWT access-token algorithm of BOTH servers (Tessera via TESSERA_ACCESS_TOKEN_ALG, the peer's
+// JWT resource alike), so signing costs the same on each side; ES256 (Tessera's default) unless given.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -29,15 +32,16 @@ try {
       'skip-guard': { type: 'boolean', default: false },
       'skip-code-flow': { type: 'boolean', default: false },
       'skip-device-latency': { type: 'boolean', default: false },
+      alg: { type: 'string', default: 'ES256' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   }));
 } catch (err) {
-  console.error(`bench: ${err.message}\nusage: node bench/run.js [--duration S] [--warmup S] [--warmup-requests N] [--connections N] [--rounds N] [--only TEXT]… [--no-write] [--skip-guard] [--skip-code-flow] [--skip-device-latency]`);
+  console.error(`bench: ${err.message}\nusage: node bench/run.js [--duration S] [--warmup S] [--warmup-requests N] [--connections N] [--rounds N] [--only TEXT]… [--no-write] [--skip-guard] [--skip-code-flow] [--skip-device-latency] [--alg ES256|EdDSA]`);
   process.exit(2);
 }
 if (args.help) {
-  console.log('usage: node bench/run.js [--duration S] [--warmup S] [--warmup-requests N] [--connections N] [--rounds N] [--only TEXT]… [--no-write] [--skip-guard] [--skip-code-flow] [--skip-device-latency]');
+  console.log('usage: node bench/run.js [--duration S] [--warmup S] [--warmup-requests N] [--connections N] [--rounds N] [--only TEXT]… [--no-write] [--skip-guard] [--skip-code-flow] [--skip-device-latency] [--alg ES256|EdDSA]');
   process.exit(0);
 }
 
@@ -48,7 +52,15 @@ if (!process.env.TESSERA_BENCH_PINNED) {
   process.exit(r.status ?? 1);
 }
 
+if (!['ES256', 'EdDSA', 'RS256'].includes(args.alg)) {
+  console.error('bench: --alg must be ES256, EdDSA or RS256');
+  process.exit(2);
+}
+// Read by targets.js when it starts each server.
+process.env.TESSERA_BENCH_ALG = args.alg;
+
 const settings = {
+  alg: args.alg,
   duration: Number(args.duration),
   warmup: Number(args.warmup),
   warmupRequests: Number(args['warmup-requests']),
@@ -59,6 +71,7 @@ const settings = {
 };
 if (!hasTaskset) console.log('bench: taskset not found: processes are NOT pinned, figures are less comparable');
 for (const [k, v] of Object.entries(settings)) {
+  if (k === 'alg') continue;
   const max = k === 'warmupRequests' ? 1_000_000 : 600;
   const min = k === 'rounds' || k === 'connections' || k === 'duration' ? 1 : 0;
   if (!Number.isInteger(v) || v < min || v > max) {

@@ -12,6 +12,9 @@ const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const CLI = here('../packages/cli/bin/tessera.js');
 export const SERVER_CPU = 0;
 
+/** The JWT access-token algorithm both servers sign with (bench/run.js --alg). */
+export const benchAlg = () => process.env.TESSERA_BENCH_ALG ?? 'ES256';
+
 const basic = (id, secret) =>
   `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 
@@ -38,7 +41,7 @@ export const oidcProvider = {
   async start() {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const proc = await startServer({ name: 'oidc-provider', command: process.execPath, args: [here('./peers/oidc-provider.js'), String(port)], cpu: SERVER_CPU, readyUrl: `${url}/.well-known/openid-configuration` });
+    const proc = await startServer({ name: 'oidc-provider', command: process.execPath, args: [here('./peers/oidc-provider.js'), String(port), benchAlg()], cpu: SERVER_CPU, readyUrl: `${url}/.well-known/openid-configuration` });
     const meta = await discover(url, '/.well-known/openid-configuration');
     return {
       proc,
@@ -64,7 +67,7 @@ export const tessera = {
   description: 'Tessera, SQLite (durable, WAL)',
   async start() {
     const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
-    const env = { TESSERA_DATA_DIR: dir, TESSERA_LOG_LEVEL: 'warn' };
+    const env = { TESSERA_DATA_DIR: dir, TESSERA_LOG_LEVEL: 'warn', TESSERA_ACCESS_TOKEN_ALG: benchAlg() };
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     let proc;

@@ -1,9 +1,10 @@
 // The peer: node-oidc-provider 9.x configured like the Tessera benchmark setup, so the two are compared
 // on the same operations. In-memory adapter (its default), one confidential client using
 // client_secret_basic with the client_credentials grant, resource indicators (RFC 8707) with one JWT
-// resource (ES256, the same algorithm as Tessera's default access-token key) and one opaque resource, introspection enabled.
+// resource (ES256 by default: the same algorithm as Tessera's default access-token key; bench/run.js --alg
+// sets both servers alike) and one opaque resource, introspection enabled.
 //
-// Usage: node bench/peers/oidc-provider.js <port>   — prints "listening <url>" once ready.
+// Usage: node bench/peers/oidc-provider.js <port> [ES256|EdDSA|RS256]   — prints "listening <url>" once ready.
 import { generateKeyPairSync } from 'node:crypto';
 
 export const PEER_CLIENT = Object.freeze({ id: 'bench-client', secret: 'bench-secret-'.padEnd(48, 'x') });
@@ -18,9 +19,9 @@ const privateJwk = (type, options, alg) => ({
 });
 
 /** @param {typeof import('oidc-provider').default} Provider */
-export function createPeer(Provider, issuer) {
+export function createPeer(Provider, issuer, alg = 'ES256') {
   const resources = {
-    [PEER_RESOURCES.jwt]: { accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } } },
+    [PEER_RESOURCES.jwt]: { accessTokenFormat: 'jwt', jwt: { sign: { alg } } },
     [PEER_RESOURCES.opaque]: { accessTokenFormat: 'opaque' },
   };
   const provider = new Provider(issuer, {
@@ -35,9 +36,10 @@ export function createPeer(Provider, issuer) {
         scope: PEER_SCOPE,
       },
     ],
-    // ES256 signs the JWT access tokens (same algorithm as Tessera, so signing costs the same on both);
-    // RS256 is present because OIDC requires it for ID tokens.
-    jwks: { keys: [privateJwk('ec', { namedCurve: 'P-256' }, 'ES256'), privateJwk('rsa', { modulusLength: 2048 }, 'RS256')] },
+    // `alg` (ES256 unless bench/run.js --alg says otherwise) signs the JWT access tokens, the same
+    // algorithm as Tessera's, so signing costs the same on both; RS256 is present because OIDC requires
+    // it for ID tokens.
+    jwks: { keys: [privateJwk('ec', { namedCurve: 'P-256' }, 'ES256'), privateJwk('ed25519', {}, 'EdDSA'), privateJwk('rsa', { modulusLength: 2048 }, 'RS256')] },
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
@@ -68,7 +70,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   console.warn = () => {};
   // Imported here so that importing this module for its constants stays free of side effects.
   const { default: Provider } = await import('oidc-provider');
-  const provider = createPeer(Provider, `http://127.0.0.1:${port}`);
+  const provider = createPeer(Provider, `http://127.0.0.1:${port}`, process.argv[3] ?? 'ES256');
   console.warn = warn;
   const server = provider.listen(port, '127.0.0.1', () => console.log(`listening http://127.0.0.1:${port}`));
   const stop = () => server.close(() => process.exit(0));
