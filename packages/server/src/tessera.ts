@@ -29,6 +29,7 @@ import { createApp } from './http/app.js';
 import { createLogger } from './http/logger.js';
 import { registerPostEndpoint } from './http/routes.js';
 import { markStorageFailures } from './storage/unavailable.js';
+import { installPar } from './par/index.js';
 import { KeyManager } from './keys/index.js';
 import { startPruning } from './maintenance/prune.js';
 import { createAccessTokenIssuer } from './tokens/access-token.js';
@@ -173,6 +174,8 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     const repeatable = new Set(grants.flatMap((g) => g.repeatable ?? []));
     const app = createApp({ server: config.server, logger, repeatable });
     const dpop = installDpop({ app, issuer: config.issuer, config: config.dpop, masterKey, storage: served, now });
+    // RFC 9126: POST /par, authenticated as at /token; /authorize resolves the request_uri it hands out.
+    const par = installPar({ app, issuer: config.issuer, path: PATHS.par, config: config.par, authenticate: clientAuth.token, store: served.pushedRequests, now });
     const deviceTrust = await installDeviceTrust({
       app, issuer: config.issuer, jwksPath: PATHS.jwks, policy: config.policy, ssf: config.ssf, maxAccessTokenTtl: config.ttl.accessTokenMax,
       storage: served, admin, keys, alg: config.keys.accessTokenAlg, find, events, now, log: logger,
@@ -188,6 +191,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
         ...interactionMetadata(config.issuer),
         ...dpop.metadata,
         ...backchannel.metadata,
+        ...par.metadata,
       },
     );
     // The user-facing half: /authorize, sign-in, consent, device and account pages, /logout.
@@ -200,6 +204,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
         interaction: config.interaction,
         storage: served,
         lookupClient: (id) => clients.get(id),
+        pushedRequests: par.resolver,
         checkAccess: deviceTrust.checkAccess,
         events,
         verificationKey: (kid) => keys.verificationKey(kid),

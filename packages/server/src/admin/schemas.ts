@@ -76,6 +76,8 @@ export const oidcMetadataSchema = z
     id_token_signed_response_alg: z.enum(ID_TOKEN_ALGS).optional(),
     /** RFC 9449 §5.2: access tokens for this client must be DPoP-bound. Default false. */
     dpop_bound_access_tokens: z.boolean().optional(),
+    /** RFC 9126 §6: /authorize refuses this client's requests unless pushed to the PAR endpoint. Default false. */
+    require_pushed_authorization_requests: z.boolean().optional(),
     /** Links the consent page shows (OIDC Registration §2). */
     client_uri: webPage('client_uri').optional(),
     policy_uri: webPage('policy_uri').optional(),

@@ -20,7 +20,7 @@ export async function validateAuthorizationRequest(
   deps: InteractionDeps,
   params: RawParams,
 ): Promise<{ request: AuthorizationRequest } | { failure: FlowResult }> {
-  const ctx: AuthorizeCtx = { params, lookupClient: deps.lookupClient, request: {} };
+  const ctx: AuthorizeCtx = { params, lookupClient: deps.lookupClient, ...(deps.pushedRequests !== undefined && { pushed: deps.pushedRequests }), request: {} };
   try {
     await runSteps(authorizeSteps, ctx);
   } catch (error) {

@@ -10,6 +10,7 @@ import type { CookieSecurity } from '../interaction/cookies.js';
 import type { CsrfProtection } from '../interaction/csrf.js';
 import type { Sealer } from '../interaction/sealed.js';
 import type { LoginThrottle, ThrottleRule } from '../interaction/throttle.js';
+import type { PushedRequestResolver } from './validate.js';
 
 /** Where the user-facing endpoints live, relative to the issuer. */
 export const INTERACTION_PATHS = Object.freeze({
@@ -46,6 +47,8 @@ export interface InteractionDeps {
   readonly now: () => number;
   readonly storage: InteractionStorage;
   readonly lookupClient: (clientId: string) => ClientRecord | undefined | Promise<ClientRecord | undefined>;
+  /** Pushed authorization requests (RFC 9126); without them /authorize refuses `request_uri`. */
+  readonly pushedRequests?: PushedRequestResolver;
   readonly accounts: AccountService;
   readonly throttle: LoginThrottle;
   readonly userCodeThrottle: Pick<ThrottleRule, 'freeFailures' | 'lockoutAfter' | 'lockoutSeconds'>;

@@ -20,6 +20,7 @@ import { registerDevicePages } from './device-routes.js';
 import { pageScope } from './http.js';
 import { registerLogin } from './login-routes.js';
 import { registerEndSession } from '../endpoints/end-session.js';
+import type { PushedRequestResolver } from './validate.js';
 
 export { INTERACTION_PATHS, COOKIES, CODE_LIFETIME_SECONDS, type InteractionDeps } from './deps.js';
 export type { AuthorizationRequest } from './request.js';
@@ -31,6 +32,8 @@ export interface InteractionOptions {
   readonly interaction: InteractionConfig;
   readonly storage: InteractionStorage;
   readonly lookupClient: (clientId: string) => ClientRecord | undefined | Promise<ClientRecord | undefined>;
+  /** Pushed authorization requests (RFC 9126 §4), when the server offers them. */
+  readonly pushedRequests?: PushedRequestResolver;
   readonly checkAccess: CheckAccess;
   readonly events: EventBus;
   readonly verificationKey: (kid: string | undefined) => VerificationKey | undefined;
@@ -57,6 +60,7 @@ export function createInteractionDeps(options: InteractionOptions): InteractionD
     now,
     storage,
     lookupClient: options.lookupClient,
+    ...(options.pushedRequests !== undefined && { pushedRequests: options.pushedRequests }),
     accounts,
     throttle: createLoginThrottle(storage.loginThrottle, { policy: throttlePolicyFrom(options.accounts), now: date }),
     userCodeThrottle: options.interaction.userCodeThrottle,

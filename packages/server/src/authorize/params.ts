@@ -47,6 +47,30 @@ export class RawParams {
     }
   }
 
+  /**
+   * Parameters from a stored record of every value per name (a pushed authorization request, RFC 9126),
+   * judged exactly like a freshly parsed query string.
+   */
+  static fromRecord(record: Readonly<Record<string, readonly string[]>>): RawParams {
+    const values = new Map<string, string[]>();
+    for (const [name, list] of Object.entries(record)) if (list.length > 0) values.set(name, [...list]);
+    return new RawParams(values);
+  }
+
+  /** Every value of every name, in order, except the names listed (for storing a pushed request). */
+  toRecord(except: readonly string[] = []): Record<string, string[]> {
+    const record = Object.create(null) as Record<string, string[]>;
+    for (const [name, list] of this.values) if (!except.includes(name)) record[name] = [...list];
+    return record;
+  }
+
+  /** The same parameters with `name` set to the single `value` (replacing any it had). */
+  with(name: string, value: string): RawParams {
+    const values = new Map(this.values);
+    values.set(name, [value]);
+    return new RawParams(values);
+  }
+
   /** The value of a parameter sent at most once; `undefined` when absent or sent more than once (see {@link isRepeated}). */
   get(name: string): string | undefined {
     const list = this.values.get(name);

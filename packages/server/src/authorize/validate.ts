@@ -9,10 +9,28 @@ import type { AuthorizationRequest, Prompt, ResponseMode, ResponseTarget } from 
 
 type Writable<T> = { -readonly [K in keyof T]?: T[K] };
 
+/**
+ * How /authorize reads pushed authorization requests (RFC 9126 §4); implemented in par/. Both methods
+ * throw `invalid_request_uri` for a `request_uri` that is unknown, expired, used, or another client's.
+ */
+export interface PushedRequestResolver {
+  /** The parameters pushed under `requestUri` by `clientId`, and the key to consume them by. */
+  load(clientId: string, requestUri: string): Promise<{ readonly params: RawParams; readonly hash: string }>;
+  /** Mark the pushed request used (atomically: of two concurrent requests one fails). */
+  consume(hash: string): Promise<void>;
+  /** Server-wide `require_pushed_authorization_requests` (RFC 9126 §5). */
+  readonly required: boolean;
+}
+
 /** What the validation steps of /authorize share. */
 export interface AuthorizeCtx {
-  readonly params: RawParams;
+  /** The request's parameters; replaced by the pushed ones when it names a `request_uri` (RFC 9126 §4). */
+  params: RawParams;
   readonly lookupClient: (clientId: string) => ClientRecord | undefined | Promise<ClientRecord | undefined>;
+  /** Pushed authorization requests; without it `request_uri` is refused as unsupported. */
+  readonly pushed?: PushedRequestResolver;
+  /** Set when the parameters came from a pushed request: consumed once they all pass. */
+  pushedHash?: string;
   client?: ClientRecord;
   /** Set once the redirect URI is trusted: from then on errors go back to the client, before that to an error page. */
   target?: ResponseTarget;
@@ -44,6 +62,38 @@ export function loadClient(ctx: AuthorizeCtx): void | Promise<void> {
   const found = ctx.lookupClient(clientId);
   if (found instanceof Promise) return found.then(settle);
   settle(found);
+}
+
+/**
+ * Step 1b. RFC 9126 §4: with a `request_uri` the authorization server uses only the pushed parameters;
+ * every other parameter of this request (besides the `client_id` that must match) is ignored. An
+ * unknown, expired, used or foreign `request_uri` is an error page: no pushed redirect URI is trusted.
+ */
+export function resolvePushedRequest(ctx: AuthorizeCtx): void | Promise<void> {
+  if (ctx.params.all('request_uri').length === 0) return;
+  if (ctx.pushed === undefined) throw new OAuthError('request_uri_not_supported', 400, 'request_uri is not supported');
+  const requestUri = ctx.params.get('request_uri');
+  if (requestUri === undefined) throw invalidRequest('request_uri is repeated');
+  return ctx.pushed.load(ctx.client!.clientId, requestUri).then(({ params, hash }) => {
+    ctx.params = params;
+    ctx.pushedHash = hash;
+  });
+}
+
+/**
+ * Step 3b. RFC 9126 §5 and §6: when the server or the client requires pushed requests, one sent in
+ * the front channel is refused (after the redirect URI is trusted, so the client learns why).
+ */
+export function requirePushedRequest(ctx: AuthorizeCtx): void {
+  if (ctx.pushedHash !== undefined) return;
+  if (ctx.pushed?.required === true || ctx.client!.metadata.require_pushed_authorization_requests === true) {
+    throw invalidRequest('this client must push its authorization requests (RFC 9126)');
+  }
+}
+
+/** Last step. The pushed request is used up only once everything in it passed (RFC 9126 §7.3: one-time use). */
+export function consumePushedRequest(ctx: AuthorizeCtx): void | Promise<void> {
+  if (ctx.pushedHash !== undefined) return ctx.pushed!.consume(ctx.pushedHash);
 }
 
 /**
@@ -93,7 +143,11 @@ export function rejectRepeatedParams(ctx: AuthorizeCtx): void {
   if (repeated !== undefined) throw invalidRequest(`parameter "${sanitizeName(repeated)}" is repeated (RFC 6749 §3.1)`);
 }
 
-/** OIDC Core §6: request objects are not supported (and not advertised). */
+/**
+ * OIDC Core §6: request objects are not supported (and not advertised). A `request_uri` here is one
+ * that {@link resolvePushedRequest} did not take: inside pushed parameters (the PAR endpoint refuses
+ * those first, RFC 9126 §2.1), or with no PAR store.
+ */
 export function rejectRequestObjects(ctx: AuthorizeCtx): void {
   if (ctx.params.all('request').length > 0) throw new OAuthError('request_not_supported', 400, 'request objects are not supported');
   if (ctx.params.all('request_uri').length > 0) throw new OAuthError('request_uri_not_supported', 400, 'request_uri is not supported');
@@ -183,8 +237,10 @@ export function checkOidcParams(ctx: AuthorizeCtx): void {
 /** The validation steps of /authorize, in order (STYLE A1). */
 export const authorizeSteps: readonly Step<AuthorizeCtx>[] = [
   loadClient,
+  resolvePushedRequest,
   checkRedirectUri,
   trustRedirect,
+  requirePushedRequest,
   rejectRepeatedParams,
   rejectRequestObjects,
   checkResponseType,
@@ -192,4 +248,15 @@ export const authorizeSteps: readonly Step<AuthorizeCtx>[] = [
   checkResources,
   checkPkce,
   checkOidcParams,
+  consumePushedRequest,
 ];
+
+/** Steps about where the parameters come from (the query, or a pushed request), not what they say. */
+const SOURCE_STEPS: readonly Step<AuthorizeCtx>[] = [loadClient, resolvePushedRequest, requirePushedRequest, consumePushedRequest];
+
+/**
+ * The checks of the authorization request's own parameters, once the client is known: every step of
+ * /authorize but those about the parameters' source. The PAR endpoint runs exactly these on a push
+ * (RFC 9126 §2.1: the same validation as an authorization request), so the two cannot drift apart.
+ */
+export const requestParameterSteps: readonly Step<AuthorizeCtx>[] = authorizeSteps.filter((step) => !SOURCE_STEPS.includes(step));

@@ -6,6 +6,7 @@ import { policySchema } from '../access/config.js';
 import { ssfSchema } from '../ssf/config.js';
 import { devicesSchema } from '../devices/config.js';
 import { adminSchema } from '../admin-http/config.js';
+import { parSchema } from '../par/config.js';
 import { keysSchema } from './keys.js';
 import { operationsSchema } from './operations.js';
 import { issuerSchema, serverSchema } from './server.js';
@@ -27,6 +28,7 @@ export type { PolicyConfig } from '../access/config.js';
 export type { SsfConfig } from '../ssf/config.js';
 export type { DevicesConfig } from '../devices/config.js';
 export type { AdminConfig } from '../admin-http/config.js';
+export type { ParConfig } from '../par/config.js';
 
 /**
  * The whole configuration: one schema holding types, defaults, validation and documentation
@@ -49,6 +51,7 @@ export const configSchema = z
     ssf: ssfSchema,
     devices: devicesSchema,
     admin: adminSchema,
+    par: parSchema,
   })
   .superRefine((config, ctx) => {
     // A resource server may cache the JWKS for max-age; a key must be visible that long before it

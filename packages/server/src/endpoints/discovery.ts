@@ -12,6 +12,8 @@ export const PATHS = Object.freeze({
   revocation: '/revoke',
   userinfo: '/userinfo',
   deviceAuthorization: '/device_authorization',
+  /** Pushed authorization requests (RFC 9126 §2). */
+  par: '/par',
   /** The user-code page (RFC 8628 §3.3 verification_uri), served by the interaction pages. */
   device: '/device',
   jwks: '/jwks.json',
@@ -55,6 +57,7 @@ export function buildMetadata(deps: {
           claims_supported: [...CLAIMS_SUPPORTED],
           claims_parameter_supported: false,
           request_parameter_supported: false,
+          // Only the PAR endpoint's own `request_uri`s are read (RFC 9126 §4), never a client-hosted request object.
           request_uri_parameter_supported: false,
         }
       : {}),

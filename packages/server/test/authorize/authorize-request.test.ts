@@ -184,9 +184,10 @@ describe('errors after the redirect URI is trusted go back to the client with is
     expectErrorRedirect(await get(`${f.authorizeUrl({ resource: 'https://api.example.com' })}&resource=https%3A%2F%2Fx.example`), 'invalid_target');
   });
 
-  it('OIDC Core §6: request and request_uri are not supported', async () => {
+  it('OIDC Core §6: request objects are not supported; a request_uri this server never pushed is invalid_request_uri (RFC 9126 §4)', async () => {
     expectErrorRedirect(await get(f.authorizeUrl({ request: 'eyJhbGciOiJub25lIn0.e30.' })), 'request_not_supported');
-    expectErrorRedirect(await get(f.authorizeUrl({ request_uri: 'urn:ietf:params:oauth:request_uri:x' })), 'request_uri_not_supported');
+    await expectErrorPage(await get(f.authorizeUrl({ request_uri: 'urn:ietf:params:oauth:request_uri:x' })), 'invalid_request_uri');
+    await expectErrorPage(await get(f.authorizeUrl({ request_uri: 'https://rp.example/request.jwt' })), 'invalid_request_uri');
   });
 
   it('a client not registered for the authorization code grant is unauthorized_client', async () => {
