@@ -21,7 +21,7 @@ export class StorageUnavailableError extends Error {
 export type StorageSlice = { [K in keyof Storage]: Storage[K] extends (...args: never[]) => unknown ? never : Storage[K] extends object ? K : never }[keyof Storage];
 
 /** The slices the HTTP endpoints call; the key manager and pruning log their own failures. */
-const REQUEST_PATH_SLICES = ['clients', 'resources', 'tokens', 'revocations', 'replay', 'devices', 'cutoffs', 'decisionLog'] as const;
+const REQUEST_PATH_SLICES = ['clients', 'resources', 'tokens', 'revocations', 'replay', 'devices', 'cutoffs', 'decisionLog', 'pushedRequests'] as const;
 
 function methodNames(target: object): string[] {
   const names = new Set<string>();

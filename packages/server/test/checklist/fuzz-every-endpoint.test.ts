@@ -175,6 +175,7 @@ const SURFACES: Surface[] = [
   { name: 'the login, TOTP and consent pages', json: false, paths: [() => '/login', interactionPath('/login'), () => '/login/totp', interactionPath('/login/totp'), () => '/consent', consentPath] },
   { name: 'the device, logout and account pages', json: false, paths: [() => '/device', () => '/device/confirm', () => '/logout', () => '/account/totp'] },
   { name: '/token', json: true, paths: [() => '/token'] },
+  { name: '/par', json: true, paths: [() => '/par'] },
   { name: '/device_authorization, /introspect, /revoke', json: true, paths: [() => '/device_authorization', () => '/introspect', () => '/revoke'] },
   { name: '/userinfo', json: true, paths: [() => '/userinfo'] },
   { name: '/signals/uem/*', json: true, paths: [() => '/signals/uem/hexnode', () => '/signals/uem/intune', () => '/signals/uem/%ff', () => `/signals/uem/${'s'.repeat(300)}`] },

@@ -134,6 +134,21 @@ describe('the PAR endpoint refuses (RFC 9126 §2)', () => {
     expect(response.headers.get('allow')).toBe('POST, OPTIONS');
   });
 
+  it('a storage outage is 503 temporarily_unavailable with Retry-After, at /par and at /authorize, never a 500', async () => {
+    const slice = f.storage.pushedRequests as { create: unknown; get: unknown };
+    const { create, get } = slice;
+    const requestUri = await pushed();
+    slice.create = slice.get = () => Promise.reject(new Error('connection reset'));
+    try {
+      const response = await push(pushParams());
+      await expectJsonError(response, 503, 'temporarily_unavailable');
+      expect(response.headers.get('retry-after')).toBe('5');
+      expect((await authorize({ client_id: CONFIDENTIAL, request_uri: requestUri })).status).toBe(503);
+    } finally {
+      Object.assign(slice, { create, get });
+    }
+  });
+
   it('a body that is not a form is 415', async () => {
     const response = await fetch(`${f.base}/par`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: basic(CONFIDENTIAL, SECRET) }, body: '{}' });
     await expectJsonError(response, 415, 'invalid_request');
