@@ -98,10 +98,15 @@ describe('memory fan-out', () => {
 });
 
 describe('choosing the fan-out (defaultFanoutConfig)', () => {
-  it('a postgres store fans out over its database, named after its schema; sqlite and memory stay in-process', () => {
+  it('a postgres store fans out over its database, named after its schema; sqlite and memory stay in-process', async () => {
     expect(defaultFanoutConfig({ kind: 'postgres', url: 'postgres://db/x', schema: 'prod' })).toEqual({ kind: 'postgres', url: 'postgres://db/x', channel: 'tessera:prod:fanout' });
     expect(defaultFanoutConfig({ kind: 'postgres', url: 'postgres://db/x' })).toEqual({ kind: 'postgres', url: 'postgres://db/x', channel: 'tessera:fanout' });
     expect(defaultFanoutConfig({ kind: 'sqlite' })).toEqual({ kind: 'memory' });
+    // A NOTIFY channel is at most 63 bytes; a long schema name still gives a usable, distinct channel.
+    const long = (schema: string) => defaultFanoutConfig({ kind: 'postgres', url: 'postgres://db/x', schema }) as { channel: string };
+    expect(Buffer.byteLength(long('s'.repeat(63)).channel)).toBeLessThanOrEqual(63);
+    expect(long('s'.repeat(63)).channel).not.toBe(long(`${'s'.repeat(62)}t`).channel);
+    await createPostgresFanout({ url: 'postgres://127.0.0.1:1/x', channel: long('s'.repeat(63)).channel }).close();
     expect(defaultFanoutConfig({ kind: 'memory' })).toEqual({ kind: 'memory' });
   });
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Fanout, FanoutLogger } from './contract.js';
 import { createMemoryFanout, type FanoutHub } from './memory.js';
 import { createPostgresFanout } from './postgres.js';
@@ -22,8 +23,13 @@ export function defaultFanoutConfig(
   const schema = store.kind === 'postgres' ? store.schema : undefined;
   const prefix = cluster.channelPrefix ?? (schema === undefined ? 'tessera:' : `tessera:${schema}:`);
   if (cluster.redisUrl !== undefined) return { kind: 'redis', url: cluster.redisUrl, prefix };
-  if (store.kind === 'postgres') return { kind: 'postgres', url: store.url, channel: `${prefix}fanout` };
+  if (store.kind === 'postgres') return { kind: 'postgres', url: store.url, channel: notifyChannel(`${prefix}fanout`) };
   return { kind: 'memory' };
+}
+
+/** A NOTIFY channel name fits 63 bytes; a longer one (a long schema name) is shortened to a digest of it. */
+function notifyChannel(name: string): string {
+  return Buffer.byteLength(name) <= 63 ? name : `tessera:${createHash('sha256').update(name).digest('hex').slice(0, 32)}:fanout`;
 }
 
 /** Open a {@link Fanout}; it connects in the background (await `ready()` to know it listens). Close it with `close()`. */
