@@ -1,12 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
-import { openStorage, type ClientRecord, type ResourceRecord, type Storage } from '@tessera/store';
+import { defaultFanoutConfig, openFanout, openStorage, redactUrl, type ClientRecord, type Fanout, type ResourceRecord, type Storage } from '@tessera/store';
 import { parseMasterKey } from '@tessera/token';
 import { passwordParamsFrom } from './accounts/index.js';
 import { createAdmin, type Admin } from './admin/index.js';
 import { installAdminHttp } from './admin-http/index.js';
 import { createInteractionDeps, interactionMetadata, registerInteraction } from './authorize/index.js';
+import { linkCacheInvalidation } from './cache/cluster.js';
 import { TtlCache } from './cache/ttl-cache.js';
 import { createClientAuthentications } from './client-auth/index.js';
 import { resolveConfig, type TesseraConfig, type TesseraConfigInput } from './config/index.js';
@@ -49,6 +51,11 @@ export interface TesseraOptions {
   logStream?: DestinationStream;
   /** Grant types offered at /token; default {@link builtinGrants}. */
   grants?: readonly Grant[];
+  /**
+   * A fan-out to the other nodes to use instead of the one `config.cluster` and `config.store` select
+   * (embedders; tests running several nodes in one process on one memory hub). The caller keeps ownership.
+   */
+  fanout?: Fanout;
 }
 
 /** The configuration as exposed on {@link Tessera}: everything but the master key. */
@@ -92,7 +99,13 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
   const ownsStorage = options.storage === undefined;
   const storage = options.storage ?? (await openStorage(config.store.kind === 'memory' ? { kind: 'memory', now } : config.store));
   const stopTimers: (() => void)[] = [];
+  // Other nodes on the same database hear about SSF enqueues and client/resource changes through it.
+  const ownsFanout = options.fanout === undefined;
+  let fanout = options.fanout;
   try {
+    fanout ??= openFanout(defaultFanoutConfig(config.store, config.cluster), logger.child({ component: 'fanout' }));
+    if (ownsFanout) await fanoutReady(fanout, config.cluster.redisUrl, logger);
+    const cluster = { fanout, nodeId: randomUUID() };
     if (storage.kind === 'memory') logger.warn('memory storage: every client, key and token is lost on exit (dev/test only)');
     await storage.migrate();
     // What the endpoints use: the same storage, its failures marked so they answer 503, not 500.
@@ -120,6 +133,8 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     const cacheOptions = { ttlMs: cacheMs, negativeTtlMs: Math.min(cacheMs, 1000), now };
     const clients = new TtlCache<ClientRecord>({ ...cacheOptions, load: (id) => served.clients.get(id) });
     const resources = new TtlCache<ResourceRecord>({ ...cacheOptions, load: (id) => served.resources.get(id) });
+    const invalidation = linkCacheInvalidation(cluster, { client: clients, resource: resources }, logger.child({ component: 'fanout' }));
+    stopTimers.push(() => invalidation.unsubscribe());
 
     const devices = createDeviceRegistry({
       storage: served,
@@ -137,7 +152,8 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
       now,
       ttl: config.ttl,
       grantTypes: grants.map((g) => g.grantType),
-      onChange: (kind, id) => (kind === 'client' ? clients : resources).invalidate(id),
+      // Here at once, and on the other nodes through the fan-out.
+      onChange: (kind, id) => invalidation.changed(kind, id),
       // Disabling a user or resetting a password here tells back-channel logout, CAE and SSF.
       accounts: {
         masterKey,
@@ -178,7 +194,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     const par = installPar({ app, issuer: config.issuer, path: PATHS.par, config: config.par, authenticate: clientAuth.token, store: served.pushedRequests, now });
     const deviceTrust = await installDeviceTrust({
       app, issuer: config.issuer, jwksPath: PATHS.jwks, policy: config.policy, ssf: config.ssf, maxAccessTokenTtl: config.ttl.accessTokenMax,
-      storage: served, admin, keys, alg: config.keys.accessTokenAlg, find, events, now, log: logger,
+      storage: served, admin, keys, alg: config.keys.accessTokenAlg, find, events, now, log: logger, cluster,
     });
     stopTimers.push(() => deviceTrust.stop());
     // OIDC Back-Channel Logout: listens to session.revoked / user.disabled, delivers in the background.
@@ -270,12 +286,39 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
         closed = true;
         for (const stop of stopTimers) stop();
         await app.close();
+        if (ownsFanout) await fanout?.close();
         if (ownsStorage) await storage.close();
       },
     };
   } catch (error) {
     for (const stop of stopTimers) stop();
+    if (ownsFanout) await fanout?.close().catch(() => undefined);
     if (ownsStorage) await storage.close().catch(() => undefined);
     throw error;
+  }
+}
+
+/**
+ * Wait (a few seconds at most) until the fan-out listens, so this node hears what others send from its
+ * first request on. A backend that is not there does not stop the start: messages are hints, the node
+ * works alone (poll timeouts, cache TTL) and the adapter keeps reconnecting. Never logs a password.
+ */
+async function fanoutReady(fanout: Fanout, redisUrl: string | undefined, logger: Logger): Promise<void> {
+  const where = { fanout: fanout.kind, ...(redisUrl === undefined ? {} : { redis: redactUrl(redisUrl) }) };
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), 5000);
+    timer.unref?.();
+  });
+  try {
+    const result = await Promise.race([fanout.ready().then(() => 'ready' as const), timeout]);
+    if (result === 'ready') {
+      if (fanout.kind !== 'memory') logger.info(where, 'cluster fan-out listening');
+    }
+    else logger.error(where, 'cluster fan-out not listening yet; other nodes\' changes reach this one late until it connects');
+  } catch (error) {
+    logger.error({ ...where, err: error }, 'cluster fan-out could not connect; other nodes\' changes reach this one late until it reconnects');
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -12,6 +12,7 @@ import type { EventBus } from '../events/bus.js';
 import type { CheckAccess } from '../grants/define.js';
 import { SSF_SCOPE } from '../ssf/auth.js';
 import type { SsfConfig } from '../ssf/config.js';
+import type { ClusterLink } from '../config/cluster.js';
 import { createSsf, ssfAudience, type Ssf } from '../ssf/index.js';
 import type { FindActiveToken } from '../tokens/inspect.js';
 import type { KeySource } from '../tokens/key-source.js';
@@ -50,6 +51,8 @@ export async function installDeviceTrust(deps: {
   events: EventBus;
   now: () => number;
   log: Logger;
+  /** The other nodes on the same database (SSF wake-ups cross nodes through it). */
+  cluster?: ClusterLink;
 }): Promise<DeviceTrust> {
   const { app, issuer, storage, now, log } = deps;
   const engine = createPolicyEngine(deps.policy);
@@ -68,7 +71,7 @@ export async function installDeviceTrust(deps: {
   let ssf: Ssf | null = null;
   if (deps.ssf.enabled) {
     await ensureSsfResource(storage, deps.admin, ssfAudience(deps.ssf, issuer), Math.min(600, deps.maxAccessTokenTtl));
-    ssf = createSsf({ app, config: deps.ssf, issuer, jwksPath: deps.jwksPath, storage, keys: deps.keys, alg: deps.alg, find: deps.find, now, log });
+    ssf = createSsf({ app, config: deps.ssf, issuer, jwksPath: deps.jwksPath, storage, keys: deps.keys, alg: deps.alg, find: deps.find, now, log, cluster: deps.cluster });
   }
   const stopCae = startCae({
     events: deps.events,

@@ -7,6 +7,7 @@ import { ssfSchema } from '../ssf/config.js';
 import { devicesSchema } from '../devices/config.js';
 import { adminSchema } from '../admin-http/config.js';
 import { parSchema } from '../par/config.js';
+import { clusterSchema } from './cluster.js';
 import { keysSchema } from './keys.js';
 import { operationsSchema } from './operations.js';
 import { issuerSchema, serverSchema } from './server.js';
@@ -29,6 +30,7 @@ export type { SsfConfig } from '../ssf/config.js';
 export type { DevicesConfig } from '../devices/config.js';
 export type { AdminConfig } from '../admin-http/config.js';
 export type { ParConfig } from '../par/config.js';
+export type { ClusterConfig } from './cluster.js';
 
 /**
  * The whole configuration: one schema holding types, defaults, validation and documentation
@@ -52,6 +54,7 @@ export const configSchema = z
     devices: devicesSchema,
     admin: adminSchema,
     par: parSchema,
+    cluster: clusterSchema,
   })
   .superRefine((config, ctx) => {
     // A resource server may cache the JWKS for max-age; a key must be visible that long before it

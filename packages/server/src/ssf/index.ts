@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import type { Storage } from '@tessera/store';
+import type { FanoutMessage, Storage } from '@tessera/store';
 import type { SigningAlg } from '@tessera/token';
 import type { Logger } from 'pino';
+import type { ClusterLink } from '../config/cluster.js';
 import type { KeySource } from '../tokens/key-source.js';
 import type { FindActiveToken } from '../tokens/inspect.js';
 import { createReceiverAuthentication } from './auth.js';
@@ -33,6 +34,9 @@ export interface Ssf {
   stop(): void;
 }
 
+/** The fan-out topic on which nodes tell each other that a stream has SETs to deliver. */
+export const SSF_WAKE_TOPIC = 'ssf.wake';
+
 /** The SSF audience for a configuration: explicit, or `<issuer>/ssf`. */
 export function ssfAudience(config: Pick<SsfConfig, 'audience'>, issuer: string): string {
   return config.audience ?? `${issuer}/ssf`;
@@ -55,6 +59,8 @@ export function createSsf(deps: {
   now: () => number;
   log: Logger;
   fetch?: typeof fetch;
+  /** Other nodes on the same database: wake their pollers and push workers too. */
+  cluster?: ClusterLink;
 }): Ssf {
   const { app, config, issuer, storage, now } = deps;
   const log = deps.log.child({ component: 'ssf' });
@@ -70,7 +76,11 @@ export function createSsf(deps: {
     ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }),
   });
   const sign = createSetSigner({ issuer, alg: deps.alg, keys: deps.keys, now });
-  const transmitter = createTransmitter({ streams: storage.ssfStreams, events: storage.ssfEvents, sign, push, waiters, now, log });
+  const cluster = deps.cluster === undefined ? undefined : linkCluster(deps.cluster, { push, waiters, log });
+  const transmitter = createTransmitter({
+    streams: storage.ssfStreams, events: storage.ssfEvents, sign, push, waiters, now, log,
+    ...(cluster === undefined ? {} : { announce: cluster.announce }),
+  });
   const authenticate = createReceiverAuthentication({ find: deps.find, audience });
   const minVerificationInterval = config.minVerificationInterval;
 
@@ -89,8 +99,39 @@ export function createSsf(deps: {
     push,
     waiters,
     stop() {
+      cluster?.unsubscribe();
       push.stop();
       waiters.close();
     },
+  };
+}
+
+/**
+ * `ssf.wake {streamId, delivery, origin}` both ways: announce local enqueues to the other nodes, and on
+ * their announcements wake the local pollers of the stream or kick the local push worker. No double
+ * delivery: a woken poller re-reads the outbox (acknowledged SETs are gone), and push workers claim
+ * due SETs with a lease, so two kicked workers never send one SET at once.
+ */
+function linkCluster(
+  { fanout, nodeId }: ClusterLink,
+  local: { push: PushWorker; waiters: PollWaiters; log: Logger },
+): { announce(streamId: string, delivery: 'push' | 'poll'): void; unsubscribe(): void } {
+  const { push, waiters, log } = local;
+  const unsubscribe = fanout.subscribe(SSF_WAKE_TOPIC, (message: FanoutMessage) => {
+    const { streamId, delivery, origin } = message;
+    if (origin === nodeId) return; // this node woke its own when it enqueued
+    if (typeof streamId !== 'string' || (delivery !== 'push' && delivery !== 'poll')) {
+      log.warn({ topic: SSF_WAKE_TOPIC }, 'fan-out: ssf.wake without streamId/delivery ignored');
+      return;
+    }
+    if (delivery === 'push') push.kick();
+    else waiters.wake(streamId);
+  });
+  return {
+    announce(streamId, delivery) {
+      // A lost wake-up costs the poll timeout or the push sweep, never the SET: it is in the outbox.
+      fanout.publish(SSF_WAKE_TOPIC, { streamId, delivery, origin: nodeId }).catch((error: unknown) => log.warn({ err: error, streamId }, 'fan-out: ssf.wake not sent'));
+    },
+    unsubscribe,
   };
 }

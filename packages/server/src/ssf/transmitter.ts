@@ -27,10 +27,15 @@ export function createTransmitter(deps: {
   sign: SignSet;
   push: PushWorker;
   waiters: PollWaiters;
+  /**
+   * Tell the other nodes that a stream has something to deliver (the cluster fan-out); absent on a
+   * single node. Called after the SET is committed, so a woken node finds it in the outbox.
+   */
+  announce?: (streamId: string, delivery: 'push' | 'poll') => void;
   now: () => number;
   log: Pick<Logger, 'info' | 'error'>;
 }): Transmitter {
-  const { streams, events, sign, push, waiters, now, log } = deps;
+  const { streams, events, sign, push, waiters, announce, now, log } = deps;
 
   async function enqueue(stream: SsfStreamRecord, event: OutgoingEvent, txn: string | undefined): Promise<string> {
     const { jti, set } = sign({
@@ -47,6 +52,9 @@ export function createTransmitter(deps: {
     if (stream.status !== 'enabled') return;
     if (stream.deliveryMethod === 'push') push.kick();
     else waiters.wake(stream.id);
+    // The poller may be parked on another node; for push, any node's worker may claim the SET (the
+    // outbox lease still sends it once).
+    announce?.(stream.id, stream.deliveryMethod);
   }
 
   return {

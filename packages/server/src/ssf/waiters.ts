@@ -1,8 +1,9 @@
 /**
  * Long-poll wake-ups (RFC 8936 §2.4, `returnImmediately: false`): a poller parks here and is woken the
  * moment an event is enqueued for its stream, not on the next timer tick; that is what keeps the path
- * from a compliance change to a poll receiver well under a second. In-process: a poller connected to
- * another node is woken by its own timeout (see docs/device-trust.md).
+ * from a compliance change to a poll receiver well under a second. The table is per process; a poller
+ * parked on another node is woken through the cluster fan-out (`ssf.wake`, see `createSsf`), and by its
+ * own timeout if that message is lost (see docs/device-trust.md).
  */
 export class PollWaiters {
   readonly #waiting = new Map<string, Set<() => void>>();
