@@ -10,7 +10,8 @@ import type { Database } from '../src/sql/schema.js';
 import { tokenToRow } from '../src/sql/schema.js';
 import type { Storage } from '../src/index.js';
 import { runStorageConformance } from './conformance.js';
-import { at, deviceCode, session, token } from './fixtures.js';
+import { at, authorizationCode, deviceCode, session, token } from './fixtures.js';
+import { pushedRequest } from './conformance-pushed.js';
 import { device, report } from './fixtures-devices.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-store-'));
@@ -165,6 +166,33 @@ describe('sqlite migration 0004 on a database from before it', () => {
       const d = device();
       await s.devices.create(d);
       expect((await s.devices.recordPosture(d.id, report(1), at(2))).status).toBe('applied');
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('sqlite migration 0007 on a database from before it', () => {
+  it('adds pushed_requests; codes stored before it are kept, and a push is stored and used once', async () => {
+    const { filename, db, run } = databaseMigratedThrough(6);
+    const old = authorizationCode();
+    run(db.insertInto('authorization_codes').values({
+      hash: old.hash, client_id: old.clientId, user_id: old.userId, session_id: old.sessionId, redirect_uri: old.redirectUri,
+      scope: JSON.stringify(old.scope), resource: JSON.stringify(old.resource), code_challenge: old.codeChallenge,
+      code_challenge_method: 'S256', nonce: old.nonce, auth_time: old.authTime.getTime(), acr: old.acr, amr: JSON.stringify(old.amr),
+      claims: JSON.stringify(old.claims), dpop_jkt: old.dpopJkt, grant_id: old.grantId, issued_at: old.issuedAt.getTime(),
+      expires_at: old.expiresAt.getTime(), consumed_at: null,
+    }));
+    await db.destroy();
+
+    const s = createSqliteStorage({ filename });
+    try {
+      await s.migrate();
+      expect(await s.authorizationCodes.consume(old.hash, at(1))).toMatchObject({ status: 'ok' });
+      const pushed = pushedRequest();
+      await s.pushedRequests.create(pushed);
+      expect((await s.pushedRequests.consume(pushed.hash, at(2))).status).toBe('ok');
+      expect((await s.pushedRequests.consume(pushed.hash, at(3))).status).toBe('used');
     } finally {
       await s.close();
     }
