@@ -191,7 +191,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     const app = createApp({ server: config.server, logger, repeatable });
     const dpop = installDpop({ app, issuer: config.issuer, config: config.dpop, masterKey, storage: served, now });
     // RFC 9126: POST /par, authenticated as at /token; /authorize resolves the request_uri it hands out.
-    const par = installPar({ app, issuer: config.issuer, path: PATHS.par, config: config.par, authenticate: clientAuth.token, store: served.pushedRequests, now });
+    const par = installPar({ app, issuer: config.issuer, path: PATHS.par, config: config.par, authenticate: clientAuth.token, store: served.pushedRequests, now, dpop: dpop.parStep });
     const deviceTrust = await installDeviceTrust({
       app, issuer: config.issuer, jwksPath: PATHS.jwks, policy: config.policy, ssf: config.ssf, maxAccessTokenTtl: config.ttl.accessTokenMax,
       storage: served, admin, keys, alg: config.keys.accessTokenAlg, find, events, now, log: logger, cluster,

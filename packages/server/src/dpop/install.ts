@@ -12,9 +12,11 @@ interface MaybeDevices {
   devices?: { findByKeyThumbprint(jkt: string): Promise<{ id: string } | undefined> };
 }
 
-/** What the server wires in: the /token step, the /userinfo check, and the metadata members (RFC 9449 §5.1). */
+/** What the server wires in: the /token and /par steps, the /userinfo check, and the metadata members (RFC 9449 §5.1). */
 export interface DpopFeature {
   tokenStep: ReturnType<typeof dpopTokenStep>;
+  /** The same check for proofs sent to the PAR endpoint (RFC 9449 §10.1), whose URL they must name. */
+  parStep: ReturnType<typeof dpopTokenStep>;
   resourceCheck: ResourceDpopCheck;
   metadata: { dpop_signing_alg_values_supported: string[] };
 }
@@ -38,6 +40,7 @@ export function installDpop(deps: {
   registerDpopNonceHeader(deps.app);
   return {
     tokenStep: dpopTokenStep({ htu: deps.issuer + PATHS.token, config, nonces, replay: storage.replay, deviceByKey, now }),
+    parStep: dpopTokenStep({ htu: deps.issuer + PATHS.par, config, nonces, replay: storage.replay, deviceByKey, now }),
     resourceCheck: createResourceDpopCheck({ issuer: deps.issuer, config, replay: storage.replay, now }),
     metadata: { dpop_signing_alg_values_supported: [...config.algorithms] },
   };

@@ -1,12 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ClientRecord, PushedRequestStore } from '@tessera/store';
 import type { AuthenticateClient } from '../client-auth/index.js';
+import { dpopHeaderValues } from '../dpop/headers.js';
+import type { TokenContext } from '../endpoints/token/index.js';
+import type { SenderBinding } from '../grants/define.js';
 import { RawParams } from '../authorize/params.js';
 import { refuseOtherMethods } from '../authorize/http.js';
 import { loadClient, requestParameterSteps, type AuthorizeCtx } from '../authorize/validate.js';
 import { authenticateClientStep, callerOf, rejectCredentialsInQuery, type EndpointContext } from '../endpoints/context.js';
 import { runSteps, type Step } from '../endpoints/steps.js';
-import { invalidRequest, unsupportedMediaType } from '../errors.js';
+import { invalidDpopProof, invalidRequest, unsupportedMediaType } from '../errors.js';
 import { FormParams, sanitizeName } from '../http/form.js';
 import { JSON_NO_STORE_CORS, PREFLIGHT } from '../http/headers.js';
 import { mintRequestUri } from './request-uri.js';
@@ -17,7 +20,9 @@ export interface ParContext extends EndpointContext {
   readonly raw: RawParams;
   /** The parameters that passed validation, `client_id` included: what is stored. */
   pushed?: RawParams;
-  response?: { request_uri: string; expires_in: number };
+  /** Set by the DPoP step when the push carries a valid proof (RFC 9449 §10.1). */
+  binding?: SenderBinding;
+  answer?: { request_uri: string; expires_in: number };
 }
 
 /** Client credentials are proof of who pushed, not part of the request: never stored (RFC 6749 §2.3). */
@@ -37,6 +42,18 @@ function refuseRequestUri(ctx: ParContext): void {
 }
 
 /**
+ * RFC 9449 §10.1: a DPoP proof on the push binds the authorization code to its key, as `dpop_jkt`
+ * does. The proof is checked like one at /token (signature, `htm`/`htu` of this endpoint, age, nonce
+ * when required, replay); without one nothing is bound (`dpop_bound_access_tokens` is enforced at /token).
+ */
+function checkDpopProof(tokenStep: (ctx: TokenContext) => void | Promise<void>): Step<ParContext> {
+  return function checkDpopProof(ctx) {
+    if (dpopHeaderValues(ctx.request.raw.rawHeaders, ctx.request.headers).length === 0) return;
+    return tokenStep(ctx);
+  };
+}
+
+/**
  * RFC 9126 §2.1: the pushed parameters are validated as /authorize validates an authorization request,
  * by the same steps; the client is the authenticated one (its `client_id` is filled in when the body
  * omitted it, client authentication already refused a different one). Failures are JSON errors here
@@ -44,7 +61,13 @@ function refuseRequestUri(ctx: ParContext): void {
  */
 function validatePushedParams(ctx: ParContext): void | Promise<void> {
   const client = callerOf(ctx);
-  const params = ctx.raw.with('client_id', client.clientId);
+  let params = ctx.raw.with('client_id', client.clientId);
+  if (ctx.binding !== undefined) {
+    // RFC 9449 §10.1: with both, "the authorization server MUST reject the request if the JWK Thumbprint in dpop_jkt does not match".
+    const sent = ctx.raw.get('dpop_jkt');
+    if (sent !== undefined && sent !== ctx.binding.jkt) throw invalidDpopProof('dpop_jkt does not match the key of the DPoP proof (RFC 9449 §10.1)');
+    params = params.with('dpop_jkt', ctx.binding.jkt);
+  }
   const authorize: AuthorizeCtx = { params, lookupClient: (id): ClientRecord | undefined => (id === client.clientId ? client : undefined), request: {} };
   const done = () => {
     ctx.pushed = params;
@@ -67,7 +90,7 @@ function storePushedRequest(deps: { store: Pick<PushedRequestStore, 'create'>; t
       expiresAt: new Date(createdAt.getTime() + deps.ttl * 1000),
       consumedAt: null,
     });
-    ctx.response = { request_uri: value, expires_in: deps.ttl };
+    ctx.answer = { request_uri: value, expires_in: deps.ttl };
   };
 }
 
@@ -88,6 +111,8 @@ export interface ParEndpointDeps {
   ttl: number;
   /** Epoch ms. */
   now: () => number;
+  /** The DPoP proof check of /token, built for this endpoint's URL (RFC 9449 §10.1); none: proofs are not read. */
+  dpop?: (ctx: TokenContext) => void | Promise<void>;
 }
 
 /**
@@ -103,6 +128,7 @@ export function registerParEndpoint(app: FastifyInstance, deps: ParEndpointDeps)
     rejectRepeatedParams,
     authenticateClientStep(deps.authenticate),
     refuseRequestUri,
+    ...(deps.dpop === undefined ? [] : [checkDpopProof(deps.dpop)]),
     validatePushedParams,
     storePushedRequest(deps),
   ];
@@ -121,7 +147,7 @@ export function registerParEndpoint(app: FastifyInstance, deps: ParEndpointDeps)
       const raw = request.body;
       const ctx: ParContext = { request, params: formOf(raw), raw, client: undefined };
       await runSteps(steps, ctx);
-      return reply.code(201).headers(JSON_NO_STORE_CORS).send(JSON.stringify(ctx.response));
+      return reply.code(201).headers(JSON_NO_STORE_CORS).send(JSON.stringify(ctx.answer));
     });
     scope.options(deps.path, (_request, reply) => {
       reply.code(204).headers(PREFLIGHT).send();

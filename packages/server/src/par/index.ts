@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { PushedRequestStore } from '@tessera/store';
 import type { AuthenticateClient } from '../client-auth/index.js';
+import type { TokenContext } from '../endpoints/token/index.js';
 import type { PushedRequestResolver } from '../authorize/validate.js';
 import type { ParConfig } from './config.js';
 import { registerParEndpoint } from './endpoint.js';
@@ -35,8 +36,11 @@ export function installPar(deps: {
   store: Pick<PushedRequestStore, 'create' | 'get' | 'consume'>;
   /** Epoch ms. */
   now: () => number;
+  /** The DPoP proof check for this endpoint's URL (RFC 9449 §10.1). */
+  dpop?: (ctx: TokenContext) => void | Promise<void>;
 }): Par {
-  registerParEndpoint(deps.app, { path: deps.path, authenticate: deps.authenticate, store: deps.store, ttl: deps.config.requestUriTtl, now: deps.now });
+  const { app, path, authenticate, store, now, dpop } = deps;
+  registerParEndpoint(app, { path, authenticate, store, ttl: deps.config.requestUriTtl, now, ...(dpop !== undefined && { dpop }) });
   return {
     resolver: createPushedRequestResolver({ store: deps.store, now: deps.now, required: deps.config.require }),
     metadata: {

@@ -93,6 +93,30 @@ describe('openid-client v6 with PAR against a running Tessera (SQLite)', { timeo
     expect(new URL(refused.headers.get('location')!).searchParams.get('error')).toBe('invalid_request');
   });
 
+  it('RFC 9449 §10.1: a DPoP proof on the push binds the code; the token request must prove the same key, another key is refused', async () => {
+    const client = await tessera.admin.createClientWithoutSecret({
+      name: 'dpop app', authMethod: 'none', grantTypes: ['authorization_code'], scopes: ['openid', 'read'], resources: [API], redirectUris: [RP],
+    });
+    const config = await oidc.discovery(new URL(issuer), client.clientId, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+    const DPoP = oidc.getDPoPHandle(config, await oidc.randomDPoPKeyPair('ES256'));
+    const flow = async () => {
+      const verifier = oidc.randomPKCECodeVerifier();
+      const state = oidc.randomState();
+      const url = await oidc.buildAuthorizationUrlWithPAR(config, {
+        redirect_uri: RP, scope: 'openid read', resource: API, code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state,
+      }, { DPoP });
+      const login = await scriptedLogin({ authorizationUrl: url.href, username: 'alice', password: PASSWORD });
+      return { redirect: new URL(login.redirect), checks: { pkceCodeVerifier: verifier, expectedState: state } };
+    };
+    const bound = await flow();
+    const tokens = await oidc.authorizationCodeGrant(config, bound.redirect, bound.checks, undefined, { DPoP });
+    expect(tokens.token_type.toLowerCase()).toBe('dpop');
+
+    const stolen = await flow();
+    const otherKey = oidc.getDPoPHandle(config, await oidc.randomDPoPKeyPair('ES256'));
+    await expect(oidc.authorizationCodeGrant(config, stolen.redirect, stolen.checks, undefined, { DPoP: otherKey })).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
   it('a public client (none) pushes too (RFC 9126 §2)', async () => {
     const client = await tessera.admin.createClientWithoutSecret({
       name: 'native app', authMethod: 'none', grantTypes: ['authorization_code'], scopes: ['openid', 'read'], resources: [API], redirectUris: [RP],

@@ -1,6 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { hashSecret } from '@tessera/token';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createDpopProof, dpopKeyThumbprint, hashSecret } from '@tessera/token';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RawParams } from '../../src/authorize/params.js';
 import { clientRecord, LOOPBACK_REDIRECT, WEB_REDIRECT, authorizeFixture, pkce, type AuthorizeFixture } from '../authorize/fixture.js';
 
 /**
@@ -256,6 +257,38 @@ describe('/authorize with a pushed request (RFC 9126 §4)', () => {
     });
     expect(response.status).toBe(303);
     expect(response.headers.get('location')).toMatch(/^\/authorize\/resume\?i=/);
+  });
+});
+
+describe('DPoP at the PAR endpoint (RFC 9449 §10.1)', () => {
+  const key = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jkt = dpopKeyThumbprint(key.privateKey);
+  const proof = (htu = `${f.base}/par`) => createDpopProof(key.privateKey, { htm: 'POST', htu, iat: Math.floor(f.clock.now() / 1000) });
+  const stored = async (requestUri: string) => {
+    const record = await f.storage.pushedRequests.get(hashSecret(requestUri.split(':').at(-1)!));
+    return RawParams.fromRecord(record!.params);
+  };
+
+  it('"If both mechanisms are used … MUST reject the request if the JWK Thumbprint in dpop_jkt does not match"', async () => {
+    const other = dpopKeyThumbprint(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
+    const response = await push(pushParams({ dpop_jkt: other }), { authorization: basic(CONFIDENTIAL, SECRET), dpop: proof() });
+    await expectJsonError(response, 400, 'invalid_dpop_proof');
+  });
+
+  it('a proof for another URL (htu of /token) or a replayed proof is invalid_dpop_proof', async () => {
+    await expectJsonError(await push(pushParams(), { authorization: basic(CONFIDENTIAL, SECRET), dpop: proof(`${f.base}/token`) }), 400, 'invalid_dpop_proof');
+    const once = proof();
+    expect((await push(pushParams(), { authorization: basic(CONFIDENTIAL, SECRET), dpop: once })).status).toBe(201);
+    await expectJsonError(await push(pushParams(), { authorization: basic(CONFIDENTIAL, SECRET), dpop: once }), 400, 'invalid_dpop_proof');
+  });
+
+  it('a valid proof binds the pushed request to its key as dpop_jkt; a matching dpop_jkt is accepted', async () => {
+    const bound = await pushed({}, { authorization: basic(CONFIDENTIAL, SECRET), dpop: proof() });
+    expect((await stored(bound)).get('dpop_jkt')).toBe(jkt);
+    const both = await pushed({ dpop_jkt: jkt }, { authorization: basic(CONFIDENTIAL, SECRET), dpop: proof() });
+    expect((await stored(both)).get('dpop_jkt')).toBe(jkt);
+    const none = await pushed();
+    expect((await stored(none)).get('dpop_jkt')).toBeUndefined();
   });
 });
 
