@@ -61,9 +61,12 @@ export function runFanoutConformance(name: string, open: () => Promise<FanoutBac
       const b = await create();
       const atA = inbox(a, 'ssf.wake');
       const atB = inbox(b, 'ssf.wake');
+      let reconnects = 0;
+      for (const fanout of [a, b]) fanout.onReconnect(() => void (reconnects += 1));
       await a.publish('ssf.wake', { streamId: 's1', n: 1, nested: { list: [1, 'two', null, true] } });
       await b.publish('ssf.wake', { streamId: 's2' });
       await eventually(() => atA.got.length === 2 && atB.got.length === 2);
+      expect(reconnects, 'a first connection is not a reconnect').toBe(0);
       expect(atB.got).toContainEqual({ streamId: 's1', n: 1, nested: { list: [1, 'two', null, true] } });
       expect(atA.got).toContainEqual({ streamId: 's2' });
     });

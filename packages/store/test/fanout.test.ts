@@ -149,9 +149,13 @@ describe.skipIf(pgUrl === undefined)('postgres fan-out (TESSERA_TEST_PG_URL)', (
     await Promise.all([listener.ready(), sender.ready()]);
     const got: FanoutMessage[] = [];
     listener.subscribe('t', (m) => void got.push(m));
+    let reconnects = 0;
+    listener.onReconnect(() => void (reconnects += 1));
     await pgQuery("select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1 and query ilike 'listen%'", [applicationName]);
     await eventually(() => lines.some((l) => l.message.includes('lost')));
     await eventually(() => lines.some((l) => l.message.includes('listening again')));
+    // Told once, after it listens again, so it can re-read what it may have missed.
+    expect(reconnects).toBe(1);
     await sender.publish('t', { after: 'reconnect' });
     await eventually(() => got.length === 1);
     expect(got).toEqual([{ after: 'reconnect' }]);
@@ -190,6 +194,8 @@ describe.skipIf(redisUrl === undefined)('redis fan-out (TESSERA_TEST_REDIS_URL)'
     await Promise.all([listener.ready(), sender.ready()]);
     const got: FanoutMessage[] = [];
     listener.subscribe('t', (m) => void got.push(m));
+    let reconnects = 0;
+    listener.onReconnect(() => void (reconnects += 1));
     const raw = new Redis(redisUrl!);
     // Only this test's subscriber: other runs may share the Redis.
     const line = String(await raw.client('LIST')).split('\n').find((l) => l.includes(`name=${connectionName} `) && l.includes(' sub=1 '));
@@ -201,6 +207,7 @@ describe.skipIf(redisUrl === undefined)('redis fan-out (TESSERA_TEST_REDIS_URL)'
       return got.length > 0;
     }, 5000);
     expect(got[0]).toEqual({ after: 'reconnect' });
+    expect(reconnects).toBe(1);
     await listener.close();
     await sender.close();
   });

@@ -46,6 +46,13 @@ export interface Fanout {
   /** Call `handler` for each message on `topic` from now on; returns the unsubscribe function. */
   subscribe(topic: string, handler: FanoutHandler): () => void;
   /**
+   * Call `handler` each time this instance listens again after a lost or failed connection. What was
+   * published in between is lost, so a caller that acts on messages re-reads what it keeps (drops its
+   * caches, wakes its waiters) here. Not called when the first attempt succeeds. Returns the unsubscribe
+   * function.
+   */
+  onReconnect(handler: () => void): () => void;
+  /**
    * Resolves once this instance is listening on the backend (messages published after that reach it);
    * rejects when the first connection fails. Reconnection goes on in the background either way.
    */
@@ -85,6 +92,33 @@ export function decodeEnvelope(text: string): { topic: string; message: FanoutMe
   const { t, m } = parsed as { t?: unknown; m?: unknown };
   if (typeof t !== 'string' || !TOPIC.test(t) || !isMessage(m)) return undefined;
   return { topic: t, message: m };
+}
+
+/** The reconnect handlers of one instance; a throwing handler is logged and does not stop the others. */
+export class ReconnectHandlers {
+  readonly #handlers = new Set<() => void>();
+
+  constructor(private readonly log: FanoutLogger, private readonly backend: string) {}
+
+  add(handler: () => void): () => void {
+    const entry = () => handler();
+    this.#handlers.add(entry);
+    return () => void this.#handlers.delete(entry);
+  }
+
+  clear(): void {
+    this.#handlers.clear();
+  }
+
+  fire(): void {
+    for (const handler of [...this.#handlers]) {
+      try {
+        handler();
+      } catch (error) {
+        this.log.error({ backend: this.backend, err: error }, 'fan-out: reconnect handler failed');
+      }
+    }
+  }
 }
 
 /** A logger that drops everything: the default when the caller gives none. */

@@ -48,6 +48,8 @@ export function createMemoryFanout(options: MemoryFanoutOptions = {}): Fanout {
       hub.send(encodeEnvelope(topic, message));
     },
     subscribe: (topic, handler) => subscriptions.add(topic, handler),
+    // Nothing to lose in one process: never reconnects.
+    onReconnect: () => () => undefined,
     ready: async () => undefined,
     async close() {
       detach?.();

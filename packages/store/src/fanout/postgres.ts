@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { encodeEnvelope, silentLogger, Subscriptions, type Fanout, type FanoutLogger } from './contract.js';
+import { encodeEnvelope, ReconnectHandlers, silentLogger, Subscriptions, type Fanout, type FanoutLogger } from './contract.js';
 
 /** PostgreSQL refuses a NOTIFY payload of 8000 bytes or more (default build). */
 export const MAX_NOTIFY_PAYLOAD_BYTES = 7999;
@@ -42,6 +42,7 @@ export function createPostgresFanout(options: PostgresFanoutOptions): Fanout {
   const maxMs = options.reconnectMaxMs ?? 10_000;
   const applicationName = options.applicationName ?? 'tessera-fanout';
   const subscriptions = new Subscriptions(log, 'postgres');
+  const reconnected = new ReconnectHandlers(log, 'postgres');
   const publisher = new pg.Pool({ connectionString: url, max: 2, application_name: applicationName });
   // An idle pooled connection dying must not crash the process; the pool replaces it.
   publisher.on('error', () => undefined);
@@ -93,9 +94,14 @@ export function createPostgresFanout(options: PostgresFanoutOptions): Fanout {
       if (closed) return;
       throw new Error('fan-out: listening connection lost while starting');
     }
-    if (attempt > 0) log.info?.({ backend: 'postgres', channel }, 'fan-out: listening again');
     current = client;
+    // Any failed attempt since the last success means messages may have been missed.
+    const missed = attempt > 0;
     attempt = 0;
+    if (missed) {
+      log.info?.({ backend: 'postgres', channel }, 'fan-out: listening again');
+      reconnected.fire();
+    }
   }
 
   const first = listen();
@@ -111,12 +117,14 @@ export function createPostgresFanout(options: PostgresFanoutOptions): Fanout {
       await publisher.query('select pg_notify($1, $2)', [channel, payload]);
     },
     subscribe: (topic, handler) => subscriptions.add(topic, handler),
+    onReconnect: (handler) => reconnected.add(handler),
     ready: () => first,
     async close() {
       if (closed) return;
       closed = true;
       if (timer !== null) clearTimeout(timer);
       subscriptions.clear();
+      reconnected.clear();
       const listener = current;
       current = null;
       await Promise.all([listener?.end().catch(() => undefined), publisher.end().catch(() => undefined)]);

@@ -1,5 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import { encodeEnvelope, silentLogger, Subscriptions, type Fanout, type FanoutLogger } from './contract.js';
+import { encodeEnvelope, ReconnectHandlers, silentLogger, Subscriptions, type Fanout, type FanoutLogger } from './contract.js';
 
 /** Options of {@link createRedisFanout}. */
 export interface RedisFanoutOptions {
@@ -32,14 +32,28 @@ export function createRedisFanout(options: RedisFanoutOptions): Fanout {
   const maxMs = options.reconnectMaxMs ?? 10_000;
   const subscriptions = new Subscriptions(log, 'redis');
   const retryStrategy = (times: number) => Math.min(maxMs, 50 * 2 ** Math.min(times, 16));
-  // The subscriber keeps its SUBSCRIBE queued until Redis is there; the publisher gives up on a message
-  // after one retry (a stale hint is worth nothing).
-  const subscriber = new Redis(options.url, { connectionName: 'tessera-fanout-sub', ...options.redis, retryStrategy, maxRetriesPerRequest: null, autoResubscribe: true });
+  const reconnected = new ReconnectHandlers(log, 'redis');
+  // The subscriber (re)subscribes itself on every ready connection, so it knows when it listens again;
+  // the publisher gives up on a message after one retry (a stale hint is worth nothing).
+  const subscriber = new Redis(options.url, { connectionName: 'tessera-fanout-sub', ...options.redis, retryStrategy, maxRetriesPerRequest: null, autoResubscribe: false });
   const publisher = new Redis(options.url, { connectionName: 'tessera-fanout-pub', ...options.redis, retryStrategy, maxRetriesPerRequest: 1 });
 
   let closed = false;
   let down = false;
+  /** A connection was lost or failed since the subscriber last listened: messages may have been missed. */
+  let missed = false;
+  let settleFirst: ((error?: Error) => void) | null = null;
+  const first = new Promise<void>((resolve, reject) => {
+    settleFirst = (error) => {
+      settleFirst = null;
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+  });
+  first.catch(() => undefined); // reported through ready(); ioredis keeps reconnecting
+
   const onError = (role: string) => (error: Error) => {
+    if (role === 'subscriber') settleFirst?.(error);
     // ioredis emits an error per failed attempt; log the first of a run only. Its messages carry host
     // and port, never the password.
     if (down || closed) return;
@@ -48,29 +62,24 @@ export function createRedisFanout(options: RedisFanoutOptions): Fanout {
   };
   subscriber.on('error', onError('subscriber'));
   publisher.on('error', onError('publisher'));
+  subscriber.on('reconnecting', () => void (missed = true));
   subscriber.on('ready', () => {
-    if (down) log.info?.({ backend: 'redis' }, 'fan-out: Redis connection back');
-    down = false;
+    if (closed) return;
+    subscriber.subscribe(channel).then(
+      () => {
+        settleFirst?.();
+        down = false;
+        if (!missed) return;
+        missed = false;
+        log.info?.({ backend: 'redis' }, 'fan-out: listening again');
+        reconnected.fire();
+      },
+      (error: unknown) => log.warn({ backend: 'redis', err: error }, 'fan-out: SUBSCRIBE failed'),
+    );
   });
   subscriber.on('message', (from: string, text: string) => {
     if (from === channel) subscriptions.dispatch(text);
   });
-
-  const first = new Promise<void>((resolve, reject) => {
-    const failed = (error: Error) => reject(error);
-    subscriber.once('error', failed);
-    subscriber.subscribe(channel).then(
-      () => {
-        subscriber.off('error', failed);
-        resolve();
-      },
-      (error: unknown) => {
-        subscriber.off('error', failed);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
-  first.catch(() => undefined); // reported through ready(); ioredis keeps reconnecting
 
   return {
     kind: 'redis',
@@ -79,11 +88,13 @@ export function createRedisFanout(options: RedisFanoutOptions): Fanout {
       await publisher.publish(channel, encodeEnvelope(topic, message));
     },
     subscribe: (topic, handler) => subscriptions.add(topic, handler),
+    onReconnect: (handler) => reconnected.add(handler),
     ready: () => first,
     async close() {
       if (closed) return;
       closed = true;
       subscriptions.clear();
+      reconnected.clear();
       subscriber.disconnect();
       publisher.disconnect();
     },
