@@ -12,6 +12,7 @@ export type CachedKind = 'client' | 'resource';
  * `cache.invalidate {kind, id, origin}`; every other node drops it on receipt. So disabling a client or
  * changing a resource through one node is seen by the others at once rather than after
  * `operations.clientCacheTtl`, which stays the bound if a message is lost (the database is the truth).
+ * When the fan-out reconnects (messages may have been missed), both caches start over.
  */
 export function linkCacheInvalidation(
   { fanout, nodeId }: ClusterLink,
@@ -27,11 +28,19 @@ export function linkCacheInvalidation(
     }
     caches[kind].invalidate(id);
   });
+  // Invalidations may have been lost while the fan-out was away: start the caches over.
+  const stopReconnect = fanout.onReconnect(() => {
+    caches.client.invalidate();
+    caches.resource.invalidate();
+  });
   return {
     changed(kind, id) {
       caches[kind].invalidate(id);
       fanout.publish(CACHE_INVALIDATE_TOPIC, { kind, id, origin: nodeId }).catch((error: unknown) => log.warn({ err: error, kind, id }, 'fan-out: cache.invalidate not sent'));
     },
-    unsubscribe,
+    unsubscribe() {
+      unsubscribe();
+      stopReconnect();
+    },
   };
 }

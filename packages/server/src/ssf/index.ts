@@ -127,11 +127,20 @@ function linkCluster(
     if (delivery === 'push') push.kick();
     else waiters.wake(streamId);
   });
+  // Wake-ups may have been lost while the fan-out was away: every poller re-reads its outbox, and the
+  // push worker looks for due SETs.
+  const stopReconnect = fanout.onReconnect(() => {
+    waiters.wakeAll();
+    push.kick();
+  });
   return {
     announce(streamId, delivery) {
       // A lost wake-up costs the poll timeout or the push sweep, never the SET: it is in the outbox.
       fanout.publish(SSF_WAKE_TOPIC, { streamId, delivery, origin: nodeId }).catch((error: unknown) => log.warn({ err: error, streamId }, 'fan-out: ssf.wake not sent'));
     },
-    unsubscribe,
+    unsubscribe() {
+      unsubscribe();
+      stopReconnect();
+    },
   };
 }

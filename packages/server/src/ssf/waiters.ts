@@ -48,10 +48,18 @@ export class PollWaiters {
     for (const wake of [...set]) wake();
   }
 
+  /**
+   * Wake every poller of every stream: each re-reads its outbox. After the cluster fan-out reconnects,
+   * when wake-ups from other nodes may have been missed.
+   */
+  wakeAll(): void {
+    for (const set of [...this.#waiting.values()]) for (const wake of [...set]) wake();
+  }
+
   /** Release every parked poller (answering empty) and refuse new parking: the server is closing. */
   close(): void {
     this.#closed = true;
-    for (const set of [...this.#waiting.values()]) for (const wake of [...set]) wake();
+    this.wakeAll();
   }
 
   /** How many pollers are parked (metrics, tests). */

@@ -2,8 +2,27 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createFanoutHub, createMemoryFanout, createMemoryStorage, type Fanout, type FanoutMessage } from '@tessera/store';
 import { CACHE_INVALIDATE_TOPIC, linkCacheInvalidation } from '../../src/cache/cluster.js';
 import { createTessera, type Tessera } from '../../src/index.js';
-import { SSF_WAKE_TOPIC } from '../../src/ssf/index.js';
-import { frozenClock, ISSUER, logCapture, seedKeys, TEST_MASTER_KEY } from '../helpers.js';
+import { POLL, SSF_WAKE_TOPIC } from '../../src/ssf/index.js';
+import { form, FORM, frozenClock, ISSUER, logCapture, seedKeys, TEST_MASTER_KEY } from '../helpers.js';
+
+/** A memory fan-out whose reconnect the test triggers (as if its backend connection had come back). */
+function reconnectable(fanout: Fanout): Fanout & { reconnect(): void } {
+  const handlers = new Set<() => void>();
+  return {
+    kind: fanout.kind,
+    publish: (topic, message) => fanout.publish(topic, message),
+    subscribe: (topic, handler) => fanout.subscribe(topic, handler),
+    ready: () => fanout.ready(),
+    close: () => fanout.close(),
+    onReconnect(handler) {
+      handlers.add(handler);
+      return () => void handlers.delete(handler);
+    },
+    reconnect: () => {
+      for (const handler of handlers) handler();
+    },
+  };
+}
 
 /** Messages from the wire are untrusted input: the wrong shape is ignored and logged, never a crash. */
 
@@ -48,7 +67,23 @@ describe('cache.invalidate between nodes', () => {
     expect(b.dropped).toEqual(['client c1', 'resource https://api.example.com']);
   });
 
-  it('a message with an unknown kind or a non-string id is ignored and logged', async () => {
+  it('after the fan-out reconnects (invalidations may have been missed) both caches start over', async () => {
+    const fanout = reconnectable(createMemoryFanout());
+    open.push(fanout);
+    const dropped: string[] = [];
+    const caches = {
+      client: { invalidate: (id?: string) => void dropped.push(`client ${id ?? '*'}`) },
+      resource: { invalidate: (id?: string) => void dropped.push(`resource ${id ?? '*'}`) },
+    };
+    const link = linkCacheInvalidation({ fanout, nodeId: 'a' }, caches, { warn: () => undefined });
+    fanout.reconnect();
+    expect(dropped).toEqual(['client *', 'resource *']);
+    link.unsubscribe();
+    fanout.reconnect();
+    expect(dropped).toHaveLength(2);
+  });
+
+    it('a message with an unknown kind or a non-string id is ignored and logged', async () => {
     const hub = createFanoutHub();
     const b = node(hub, 'b');
     const sender = createMemoryFanout({ hub });
@@ -102,6 +137,38 @@ describe('ssf.wake from the wire', () => {
     await other.close();
     await fanout.close();
     await storage.close();
+  });
+});
+
+describe('fan-out reconnect and SSF pollers', () => {
+  it('a poller parked here is woken when the fan-out reconnects, and gets a SET whose wake-up was lost meanwhile', async () => {
+    const clock = frozenClock();
+    const storage = createMemoryStorage({ now: clock.now });
+    await seedKeys(storage);
+    const fanout = reconnectable(createMemoryFanout());
+    const tessera = await createTessera({
+      config: { issuer: ISSUER, dev: true, store: { kind: 'memory' }, keys: { masterKey: TEST_MASTER_KEY }, server: { logLevel: 'silent' }, ssf: { pollTimeout: 10 } },
+      storage, fanout, now: clock.now,
+    });
+    try {
+      const audience = `${ISSUER}/ssf`;
+      const { client, clientSecret } = await tessera.admin.createClient({ name: 'guard', scopes: ['ssf'], resources: [audience] });
+      const basic = `Basic ${Buffer.from(`${client.clientId}:${clientSecret}`).toString('base64')}`;
+      const token = (await tessera.app.inject({ method: 'POST', url: '/token', headers: { 'content-type': FORM, authorization: basic }, payload: form({ grant_type: 'client_credentials', resource: audience, scope: 'ssf' }) })).json().access_token as string;
+      const call = (url: string, body: unknown) => tessera.app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+      const streamId = (await call('/ssf/streams', { delivery: { method: POLL } })).json().stream_id as string;
+      const parked = call(`/ssf/poll/${streamId}`, { returnImmediately: false });
+      await eventually(() => tessera.deviceTrust.ssf!.waiters.size === 1);
+      // Another node queued this SET while our fan-out was away: its ssf.wake never arrived.
+      await storage.ssfEvents.enqueue({ streamId, jti: 'lost-wake', set: 'a.b.c', createdAt: new Date(clock.now()) });
+      fanout.reconnect();
+      const answer = (await parked).json() as { sets: Record<string, string> };
+      expect(answer.sets).toEqual({ 'lost-wake': 'a.b.c' });
+    } finally {
+      await tessera.close();
+      await fanout.close();
+      await storage.close();
+    }
   });
 });
 
