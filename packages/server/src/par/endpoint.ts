@@ -56,11 +56,13 @@ function checkDpopProof(tokenStep: (ctx: TokenContext) => void | Promise<void>):
 /**
  * RFC 9126 §2.1: the pushed parameters are validated as /authorize validates an authorization request,
  * by the same steps; the client is the authenticated one (its `client_id` is filled in when the body
- * omitted it, client authentication already refused a different one). Failures are JSON errors here
- * (RFC 9126 §2.3), never redirects.
+ * omitted it; a different one is refused, whatever the authentication method). Failures are JSON
+ * errors here (RFC 9126 §2.3), never redirects.
  */
 function validatePushedParams(ctx: ParContext): void | Promise<void> {
   const client = callerOf(ctx);
+  const named = ctx.raw.get('client_id');
+  if (named !== undefined && named !== client.clientId) throw invalidRequest('client_id does not name the authenticated client');
   let params = ctx.raw.with('client_id', client.clientId);
   if (ctx.binding !== undefined) {
     // RFC 9449 §10.1: with both, "the authorization server MUST reject the request if the JWK Thumbprint in dpop_jkt does not match".

@@ -1,5 +1,6 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createDpopProof, dpopKeyThumbprint, hashSecret } from '@tessera/token';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawParams } from '../../src/authorize/params.js';
 import { clientRecord, LOOPBACK_REDIRECT, WEB_REDIRECT, authorizeFixture, pkce, type AuthorizeFixture } from '../authorize/fixture.js';
@@ -89,6 +90,20 @@ describe('the PAR endpoint refuses (RFC 9126 §2)', () => {
 
   it('§2: client_id in the body must name the authenticated client', async () => {
     await expectJsonError(await push(pushParams({ client_id: 'web-app' })), 400, 'invalid_request');
+  });
+
+  it('§2 private_key_jwt (RFC 7523): the push is authenticated by the assertion; a client_id naming another client is invalid_request', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' };
+    await f.storage.clients.create(clientRecord({ clientId: 'signer', authMethods: ['private_key_jwt'], jwks: { keys: [jwk] } }));
+    const assertion = () => {
+      const now = Math.floor(f.clock.now() / 1000);
+      return new SignJWT({ iss: 'signer', sub: 'signer', aud: f.base, iat: now, exp: now + 60, jti: randomBytes(8).toString('hex') })
+        .setProtectedHeader({ alg: 'ES256', kid: 'k1' }).sign(privateKey);
+    };
+    const credentials = async () => ({ client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: await assertion() });
+    await expectJsonError(await push(pushParams({ client_id: 'web-app', ...(await credentials()) }), {}), 400, 'invalid_request');
+    expect((await push(pushParams({ client_id: 'signer', ...(await credentials()) }), {})).status).toBe(201);
   });
 
   it('§2.1: a redirect_uri the client has not registered is invalid_request as JSON, not a redirect', async () => {
