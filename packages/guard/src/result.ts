@@ -56,14 +56,17 @@ export function boundJkt(claims: Readonly<AccessTokenClaims>): string | undefine
  * is captured at verification, so the set does not change if the claims object is mutated later.
  */
 class ScopeSet implements ReadonlySet<string> {
-  private parsed: ReadonlySet<string> | undefined;
+  readonly #scope: string;
+  #parsed: ReadonlySet<string> | undefined;
 
-  constructor(private readonly scope: string) {}
+  constructor(scope: string) {
+    this.#scope = scope;
+  }
 
   /** Whether `scope` is one of the space-separated items: a whole item, never a prefix or substring. */
   has(value: string): boolean {
     if (typeof value !== 'string' || value === '' || value.includes(' ')) return false;
-    const text = this.scope;
+    const text = this.#scope;
     const end = text.length - value.length;
     for (let at = text.indexOf(value); at !== -1; at = text.indexOf(value, at + 1)) {
       if ((at === 0 || text.charCodeAt(at - 1) === 32) && (at === end || text.charCodeAt(at + value.length) === 32)) return true;
@@ -71,32 +74,33 @@ class ScopeSet implements ReadonlySet<string> {
     return false;
   }
 
-  private get set(): ReadonlySet<string> {
-    return (this.parsed ??= new Set(this.scope.split(' ').filter((s) => s !== '')));
+  /** The parsed items; private fields keep the set's JSON and inspection output as bare as a Set's. */
+  get #set(): ReadonlySet<string> {
+    return (this.#parsed ??= new Set(this.#scope.split(' ').filter((s) => s !== '')));
   }
 
   get size(): number {
-    return this.set.size;
+    return this.#set.size;
   }
 
   forEach(callback: (value: string, key: string, set: ReadonlySet<string>) => void, thisArg?: unknown): void {
-    this.set.forEach((value) => callback.call(thisArg, value, value, this));
+    this.#set.forEach((value) => callback.call(thisArg, value, value, this));
   }
 
   entries(): SetIterator<[string, string]> {
-    return this.set.entries();
+    return this.#set.entries();
   }
 
   keys(): SetIterator<string> {
-    return this.set.keys();
+    return this.#set.keys();
   }
 
   values(): SetIterator<string> {
-    return this.set.values();
+    return this.#set.values();
   }
 
   [Symbol.iterator](): SetIterator<string> {
-    return this.set.values();
+    return this.#set.values();
   }
 
   get [Symbol.toStringTag](): string {

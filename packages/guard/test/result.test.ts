@@ -54,10 +54,12 @@ describe('result scopes: the scope claim\'s space-separated items (RFC 6749 §3.
     expect([scopes.has('admin'), scopes.has('read'), [...scopes]]).toEqual([false, true, ['read']]);
   });
 
-  it('spreads and copies like a plain result: scopes is an own property', () => {
+  it('spreads and serialises like the plain result it was: scopes is an own property', () => {
     const result = toResult('jwt', { scope: 'a b', sub: 'u' });
     expect(Object.keys(result)).toContain('scopes');
     expect([...{ ...result }.scopes]).toEqual(['a', 'b']);
+    // Nothing of its own to serialise, like the Set it stands for.
+    expect(JSON.stringify(result.scopes)).toBe(JSON.stringify(new Set(['a', 'b'])));
   });
 });
 
