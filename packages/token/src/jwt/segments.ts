@@ -194,6 +194,10 @@ function parseJsonObject(buffer: Buffer, length: number, what: 'header' | 'paylo
   }
   let value: unknown;
   try {
+    // JSON.parse is the largest single cost of a verify (~0.7 µs of ~2 µs without the signature, for an
+    // 8-claim access token: ~80 ns a member). A hand parser for the flat common case measured no faster
+    // (each member name still has to be internalised) and would be a second JSON parser on the trust
+    // path, where any disagreement with JSON.parse is a claim-confusion bug; so it stays.
     value = JSON.parse(text);
   } catch {
     throw new TokenError('malformed', `JWT ${what} is not JSON`);
