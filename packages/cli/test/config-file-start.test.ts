@@ -5,24 +5,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, buildCli, runCli, tmpDir } from './helpers.js';
+import { BIN, buildCli, freePort, runCli, tmpDir } from './helpers.js';
 
 const API = 'https://api.example.com/orders';
 const WEBHOOK_SECRET = 'whsec-0123456789abcdef0123456789abcdef-never-logged';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer().once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 describe('tessera start --config: the file\'s settings reach the running server', { timeout: 90_000 }, () => {
   const dir = tmpDir('tessera-config-start-');
