@@ -46,20 +46,28 @@ function pageErrorHandler(error: FastifyError, request: FastifyRequest, reply: F
 const ALL_METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
 
 /**
+ * Form bodies of this (encapsulated) scope as {@link RawParams}, every value kept so each route judges
+ * repeats itself; any other content type is 415 with `description`.
+ */
+export function parseRawForms(scope: FastifyInstance, description?: string): void {
+  scope.removeAllContentTypeParsers();
+  scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (_request, body, done) => {
+    try {
+      done(null, RawParams.parseBody(body as Buffer));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+  scope.addContentTypeParser('*', (_request, _payload, done) => done(unsupportedMediaType(description), undefined));
+}
+
+/**
  * The scope in which every user-facing route lives: its own form parser (every value kept, so the
  * handlers judge repeats), its own error handler (pages, not JSON), and 405 pages for other methods.
  */
 export function pageScope(app: FastifyInstance, routes: (scope: FastifyInstance) => void): void {
   void app.register(async (scope) => {
-    scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (_request, body, done) => {
-      try {
-        done(null, RawParams.parseBody(body as Buffer));
-      } catch (error) {
-        done(error as Error, undefined);
-      }
-    });
-    scope.addContentTypeParser('*', (_request, _payload, done) => done(unsupportedMediaType('send the form as application/x-www-form-urlencoded'), undefined));
+    parseRawForms(scope, 'send the form as application/x-www-form-urlencoded');
     scope.setErrorHandler(pageErrorHandler);
     routes(scope);
   });

@@ -5,7 +5,7 @@ import { dpopHeaderValues } from '../dpop/headers.js';
 import type { TokenContext } from '../endpoints/token/index.js';
 import type { SenderBinding } from '../grants/define.js';
 import { RawParams } from '../authorize/params.js';
-import { refuseOtherMethods } from '../authorize/http.js';
+import { parseRawForms, refuseOtherMethods } from '../authorize/http.js';
 import { loadClient, requestParameterSteps, type AuthorizeCtx } from '../authorize/validate.js';
 import { authenticateClientStep, callerOf, rejectCredentialsInQuery, type EndpointContext } from '../endpoints/context.js';
 import { runSteps, type Step } from '../endpoints/steps.js';
@@ -135,15 +135,7 @@ export function registerParEndpoint(app: FastifyInstance, deps: ParEndpointDeps)
     storePushedRequest(deps),
   ];
   void app.register(async (scope) => {
-    scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (_request, body, done) => {
-      try {
-        done(null, RawParams.parseBody(body as Buffer));
-      } catch (error) {
-        done(error as Error, undefined);
-      }
-    });
-    scope.addContentTypeParser('*', (_request, _payload, done) => done(unsupportedMediaType(), undefined));
+    parseRawForms(scope);
     scope.post(deps.path, async function par(request: FastifyRequest, reply: FastifyReply) {
       if (!(request.body instanceof RawParams)) throw unsupportedMediaType();
       const raw = request.body;
