@@ -23,8 +23,11 @@ export class DpopChecker {
     if (o.nonces !== undefined) this.options.nonce = o.nonces.check;
   }
 
-  /** Verify the request's proof for `token`; returns the proof (its `jkt` must equal the token's `cnf.jkt`). Throws GuardError. */
-  verify(request: RequestLike, token: string): VerifiedDpopProof {
+  /**
+   * Verify the request's proof for `token`; returns the proof (its `jkt` must equal the token's
+   * `cnf.jkt`). Throws GuardError. A promise only when a shared replay store answers asynchronously.
+   */
+  verify(request: RequestLike, token: string): VerifiedDpopProof | Promise<VerifiedDpopProof> {
     const proofs = dpopProofs(request.headers);
     if (proofs.length !== 1) throw this.refuse(proofs.length === 0 ? 'no DPoP header' : 'more than one DPoP header');
     const nowMs = this.now();
@@ -43,8 +46,30 @@ export class DpopChecker {
     } finally {
       options.accessToken = undefined;
     }
-    this.remember(proof.replayKey, proof.replayUntil * 1000, nowMs);
+    const untilMs = proof.replayUntil * 1000;
+    this.remember(proof.replayKey, untilMs, nowMs);
+    const shared = this.o.replayStore;
+    if (shared === undefined) return proof;
+    let fresh: boolean | Promise<boolean>;
+    try {
+      fresh = shared.remember(proof.replayKey, untilMs - nowMs);
+    } catch (error) {
+      return this.sharedStoreFailed(error, proof);
+    }
+    if (fresh instanceof Promise) return fresh.then((answer) => this.afterSharedStore(answer, proof), (error: unknown) => this.sharedStoreFailed(error, proof));
+    return this.afterSharedStore(fresh, proof);
+  }
+
+  private afterSharedStore(fresh: boolean, proof: VerifiedDpopProof): VerifiedDpopProof {
+    if (fresh !== true) throw this.refuse('replayed (seen by another instance)');
     return proof;
+  }
+
+  /** The per-process cache already accepted the proof; `replayStoreFailure` decides whether that suffices. */
+  private sharedStoreFailed(error: unknown, proof: VerifiedDpopProof): VerifiedDpopProof {
+    this.log('dpop_replay_store_failed', { message: (error as Error)?.message ?? String(error), fallback: this.o.replayStoreFailure });
+    if (this.o.replayStoreFailure === 'local') return proof;
+    throw new GuardError('temporarily_unavailable', 'dpop replay store unavailable');
   }
 
   /** A fresh nonce for responses, when nonces are on. */
@@ -58,8 +83,7 @@ export class DpopChecker {
 
   /**
    * RFC 9449 §11.1: a jti is accepted once per target URI while its proof could be accepted at all.
-   * This cache is per process: several instances behind a balancer each keep their own, which is why
-   * proofs live only `maxAge` seconds.
+   * This cache is per process; instances behind a balancer share `dpop.replayStore` on top of it.
    */
   private remember(key: string, untilMs: number, nowMs: number): void {
     const seen = this.seen.get(key);

@@ -207,7 +207,14 @@ export function createGuard(options: GuardOptions): Guard {
       let proof: VerifiedDpopProof | undefined;
       try {
         credentials = extractCredentials(request, o.maxTokenLength, dpop !== undefined);
-        if (credentials.scheme === 'dpop') proof = dpop!.verify(request, credentials.token);
+        if (credentials.scheme === 'dpop') {
+          const verified = dpop!.verify(request, credentials.token);
+          if (verified instanceof Promise) {
+            const { token } = credentials;
+            return verified.then((p) => authenticateWith(token, routeCheck(requirements), p), (error: unknown) => refused(error, 'dpop'));
+          }
+          proof = verified;
+        }
       } catch (error) {
         return refused(error, credentials?.scheme);
       }

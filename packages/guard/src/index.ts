@@ -1,5 +1,6 @@
 export { createGuard, type Guard } from './guard.js';
 export type { GuardOptions, GuardLogger, DpopOptions } from './options.js';
+export { redisDpopReplayStore, type DpopReplayStore, type RedisSetNx } from './dpop-replay.js';
 export { SsfReceiver, SetError, type Poller, type SsfHealth, type SsfPushResponse, type SsfReceiverOptions, type SetErrorCode } from './ssf/index.js';
 export { GuardError, isGuardError, buildChallenge, type GuardErrorCode, type ChallengeParams } from './errors.js';
 export type { AuthResult, AccessTokenClaims } from './result.js';

@@ -2,6 +2,7 @@ import { createDpopNonces, DPOP_ALGORITHMS, isDpopAlg, OPAQUE_PREFIXES, type Dpo
 import { DEFAULT_ALGORITHMS, isSupportedAlgorithm, type JwsAlgorithm } from './algorithms.js';
 import { checkedUrl, isLoopback } from './discovery.js';
 import type { FetchLike } from './http.js';
+import type { DpopReplayStore } from './dpop-replay.js';
 import type { SsfReceiverOptions } from './ssf/receiver.js';
 import { combineChecks, compileRequirements, type RequirementCheck, type Requirements } from './requirements.js';
 
@@ -103,6 +104,18 @@ export interface DpopOptions {
   /** Bound of the in-memory jti replay cache (entries live for the iat window). Default 100 000. */
   replayCacheSize?: number;
   /**
+   * A replay store shared by all instances of this API (e.g. {@link redisDpopReplayStore}), consulted
+   * after the per-process cache. Without it a proof can be replayed once against each other instance
+   * within `maxAge`. A store that returns a promise makes `check()` asynchronous for DPoP requests.
+   */
+  replayStore?: DpopReplayStore;
+  /**
+   * When the shared store fails (throws or rejects): `refuse` (default) answers 503
+   * `temporarily_unavailable`; `local` accepts on the per-process cache alone. Either way it is logged
+   * as `dpop_replay_store_failed`.
+   */
+  replayStoreFailure?: 'refuse' | 'local';
+  /**
    * Demand server nonces (RFC 9449 §9): a proof without a current nonce gets 401 `use_dpop_nonce`
    * with a `DPoP-Nonce` header. Instances of one API must share `secret` (≥ 32 bytes).
    */
@@ -116,6 +129,8 @@ export interface ResolvedDpop {
   maxFuture: number;
   publicBaseUrl: string | undefined;
   replayCacheSize: number;
+  replayStore: DpopReplayStore | undefined;
+  replayStoreFailure: 'refuse' | 'local';
   nonces: DpopNonces | undefined;
 }
 
@@ -301,8 +316,24 @@ function resolveDpop(value: GuardOptions['dpop'], now: () => number): ResolvedDp
     maxFuture: seconds(d.maxFuture, 'dpop.maxFuture', 5, 0, 60),
     publicBaseUrl,
     replayCacheSize: seconds(d.replayCacheSize, 'dpop.replayCacheSize', 100_000, 1, 10_000_000),
+    replayStore: replayStoreOf(d.replayStore),
+    replayStoreFailure: oneOf(d.replayStoreFailure, 'dpop.replayStoreFailure', ['refuse', 'local'] as const, 'refuse'),
     nonces,
   };
+}
+
+function replayStoreOf(value: unknown): DpopReplayStore | undefined {
+  if (value === undefined) return undefined;
+  if (value === null || typeof value !== 'object' || typeof (value as DpopReplayStore).remember !== 'function') {
+    throw new TypeError('createGuard: dpop.replayStore must have a remember(key, ttlMs) method');
+  }
+  return value as DpopReplayStore;
+}
+
+function oneOf<T extends string>(value: unknown, name: string, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!allowed.includes(value as T)) throw new TypeError(`createGuard: ${name} must be one of ${allowed.join(', ')}`);
+  return value as T;
 }
 
 function resolveSsf(value: SsfReceiverOptions | undefined, hasIntrospection: boolean, issuer: string): ResolvedOptions['ssf'] {
