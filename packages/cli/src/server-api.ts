@@ -1,6 +1,6 @@
 // The one file that knows how @tessera/server is assembled, so the commands stay about the command line.
 import { configSchema, createAdmin, createEventBus, createTessera, startBackchannelLogout } from '@tessera/server';
-import type { Admin, DeliveryResult, TesseraConfigInput, UserAdmin } from '@tessera/server';
+import type { Admin, DeliveryResult, Tessera, TesseraConfigInput, UserAdmin } from '@tessera/server';
 import type { Storage } from '@tessera/store';
 import { ConfigFileError } from './args.js';
 import type { ConfigFile, StartSettings } from './settings.js';
@@ -86,6 +86,21 @@ export async function rotateKeys(storage: Storage, s: StartSettings, masterKey: 
   const tessera = await createTessera({ config: configInput(s, masterKey, 'silent'), storage });
   try {
     await tessera.keys.rotate({ immediate: opts.immediate });
+  } finally {
+    await tessera.close();
+  }
+}
+
+/**
+ * Run `fn` on the device registry of a Tessera on this store (not listening), so deleting a device
+ * reacts as on a running server: continuous access evaluation revokes the tokens bound to it, sets
+ * its cut-off and queues the CAEP event for SSF receivers (which running nodes deliver).
+ */
+export async function withServerDevices<T>(storage: Storage, s: StartSettings, masterKey: Buffer, fn: (devices: Pick<Tessera['devices'], 'delete'>) => Promise<T>): Promise<T> {
+  checkConfig(s);
+  const tessera = await createTessera({ config: configInput(s, masterKey, 'silent'), storage });
+  try {
+    return await fn(tessera.devices);
   } finally {
     await tessera.close();
   }

@@ -9,10 +9,10 @@ import { openStore } from '../src/storage.js';
 import { startSettings, storeSettings } from '../src/settings.js';
 import { tmpDir } from './helpers.js';
 
-async function run(data: string, args: string[]) {
+async function run(data: string, args: string[], env: Record<string, string> = {}) {
   const out: string[] = [];
   const err: string[] = [];
-  const io: Io = { out: (t) => void out.push(t), err: (t) => void err.push(t), env: {}, cwd: data };
+  const io: Io = { out: (t) => void out.push(t), err: (t) => void err.push(t), env, cwd: data };
   const code = await main([...args, '--data', data], io);
   return { code, stdout: out.join('\n'), stderr: err.join('\n') };
 }
@@ -84,6 +84,53 @@ describe('tessera devices', { timeout: 60_000 }, () => {
     expect(gone.code).toBe(1);
     expect(gone.stderr).toMatch(/no device/);
     expect((await run(data, ['devices', 'delete', id])).code).toBe(1);
+  });
+});
+
+describe('tessera devices delete ends what the device held (as a running server would)', { timeout: 60_000 }, () => {
+  const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' });
+
+  async function deviceWithToken(data: string): Promise<string> {
+    const keyFile = join(data, 'device.jwk.json');
+    writeFileSync(keyFile, JSON.stringify(key));
+    const enrolled = await run(data, ['devices', 'enrol', '--platform', 'macos', '--os-version', '14.5', '--uem', 'hexnode', '--name', 'Mac', '--key', keyFile, '--json']);
+    expect(enrolled.code, enrolled.stderr).toBe(0);
+    const id = JSON.parse(enrolled.stdout).id as string;
+    const storage = await openStore(storeSettings({ data }, {}, data));
+    try {
+      await storage.tokens.put({ v: 1, hash: 'bound-rt', kind: 'refresh_token', jti: 'rt-bound', clientId: 'c1', subject: 'u1', audience: [], scope: ['openid'],
+        grantId: 'g', jkt: null, deviceId: id, sessionId: null, claims: {}, issuedAt: new Date(), expiresAt: new Date(Date.now() + 3_600_000), revokedAt: null });
+    } finally {
+      await storage.close();
+    }
+    return id;
+  }
+
+  async function revokedAt(data: string): Promise<Date | null | undefined> {
+    const storage = await openStore(storeSettings({ data }, {}, data));
+    try {
+      return (await storage.tokens.get('bound-rt'))?.revokedAt;
+    } finally {
+      await storage.close();
+    }
+  }
+
+  it('with the master key: the tokens bound to the device are revoked before the command exits', async () => {
+    const data = tmpDir();
+    const id = await deviceWithToken(data);
+    const r = await run(data, ['devices', 'delete', id, '--json'], { TESSERA_MASTER_KEY: Buffer.alloc(32, 7).toString('base64') });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ id, deleted: true });
+    expect(await revokedAt(data)).toBeInstanceOf(Date);
+  });
+
+  it('without it: the device is deleted, the command says its tokens were not revoked, and they are not', async () => {
+    const data = tmpDir();
+    const id = await deviceWithToken(data);
+    const r = await run(data, ['devices', 'delete', id]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/no master key, so tokens bound to the device stay valid/);
+    expect(await revokedAt(data)).toBeNull();
   });
 });
 

@@ -5,7 +5,8 @@ import { CliError, JSON_FLAG, parse, STORAGE_FLAGS, str, UsageError } from '../a
 import type { Io } from '../io.js';
 import { json, table } from '../io.js';
 import { serverApi } from '../lazy.js';
-import { storeSettings } from '../settings.js';
+import { loadMasterKey } from '../master-key.js';
+import { startSettings, storeSettings } from '../settings.js';
 import { withStore } from '../storage.js';
 
 export const DEVICES_USAGE = `usage: tessera devices enrol --platform P --os-version V --uem SOURCE --name NAME
@@ -161,6 +162,24 @@ async function list(argv: string[], io: Io): Promise<number> {
   return 0;
 }
 
+/**
+ * Delete through the server's device registry when the master key is there (tokens bound to the device
+ * are revoked and receivers told, as when a running server deletes it), else on the store alone, saying
+ * what was not done.
+ */
+async function deleteDevice(storage: Storage, id: string, values: Record<string, unknown>, io: Io): Promise<boolean> {
+  const settings = startSettings(values, io.env, io.cwd);
+  let masterKey: Buffer;
+  try {
+    masterKey = loadMasterKey(io.env, settings.store.dataDir, { dev: false, storeHasKeys: true }).key;
+  } catch (err) {
+    if (!(err instanceof CliError)) throw err;
+    io.err('tessera: no master key, so tokens bound to the device stay valid until they expire and no CAEP event is sent (the device is deleted all the same)');
+    return (await openDevices(storage)).delete(id);
+  }
+  return (await serverApi()).withServerDevices(storage, settings, masterKey, (devices) => devices.delete(id));
+}
+
 async function single(sub: 'show' | 'delete' | 'history' | 'tokens', argv: string[], io: Io): Promise<number> {
   const paged = sub === 'history' || sub === 'tokens';
   const { values, positionals } = parse(argv, { ...STORAGE_FLAGS, ...JSON_FLAG, ...(paged && { limit: { type: 'string' } }) }, DEVICES_USAGE, { min: 1, max: 1 });
@@ -170,7 +189,7 @@ async function single(sub: 'show' | 'delete' | 'history' | 'tokens', argv: strin
   return withStore(storeSettings(values, io.env, io.cwd), async (s) => {
     const devices = await openDevices(s);
     if (sub === 'delete') {
-      if (!(await devices.delete(id))) throw new CliError(`no device ${id}`);
+      if (!(await deleteDevice(s, id, values, io))) throw new CliError(`no device ${id}`);
       io.out(asJson ? json({ id, deleted: true }) : `deleted device ${id}`);
       return 0;
     }

@@ -221,7 +221,9 @@ export function createDeviceRegistry(options: DeviceRegistryOptions): DeviceRegi
     async delete(id) {
       const found = await storage.devices.get(id);
       if (!found || !(await storage.devices.delete(id))) return false;
-      void events.emit('device.deleted', { deviceId: id, userId: found.userId, at: new Date(now()) });
+      // Awaited: when delete resolves, continuous access evaluation has revoked what the device held
+      // (an admin, or a CLI about to exit, must not be told "deleted" before that).
+      await events.emit('device.deleted', { deviceId: id, userId: found.userId, at: new Date(now()) });
       return true;
     },
     async addKey(id, jwk) {
