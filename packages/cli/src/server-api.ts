@@ -1,9 +1,9 @@
 // The one file that knows how @tessera/server is assembled, so the commands stay about the command line.
 import { configSchema, createAdmin, createEventBus, createTessera, startBackchannelLogout } from '@tessera/server';
 import type { Admin, DeliveryResult, Tessera, TesseraConfigInput, UserAdmin } from '@tessera/server';
-import type { Storage } from '@tessera/store';
+import { defaultFanoutConfig, openFanout, type Storage } from '@tessera/store';
 import { ConfigFileError } from './args.js';
-import type { ConfigFile, StartSettings } from './settings.js';
+import type { ConfigFile, StartSettings, StoreSettings } from './settings.js';
 import { formatPath, unknownSettings } from './unknown-settings.js';
 
 /**
@@ -126,5 +126,30 @@ export async function withServerUsers<T>(storage: Storage, s: StartSettings, mas
   } finally {
     logout.close();
     await tessera.close();
+  }
+}
+
+/**
+ * Tell running nodes that a client or resource changed, on the fan-out they listen to (LISTEN/NOTIFY on
+ * a PostgreSQL store, or the config file's `cluster.redisUrl`), the `cache.invalidate` message a node
+ * sends when it makes the change itself. A SQLite store has no other node to tell. Resolves `false`
+ * when the message could not be sent: nodes then see the change within `operations.clientCacheTtl`.
+ */
+export async function announceChange(store: StoreSettings, file: ConfigFile | undefined, kind: 'client' | 'resource', id: string): Promise<boolean> {
+  const cluster = configSchema.shape.cluster.safeParse(file?.input.cluster);
+  const config = defaultFanoutConfig(
+    store.kind === 'postgres' ? { kind: 'postgres', url: store.url, ...(store.schema !== undefined && { schema: store.schema }) } : { kind: 'sqlite' },
+    cluster.success ? cluster.data : {},
+  );
+  if (config.kind === 'memory') return true;
+  const fanout = openFanout(config);
+  try {
+    await fanout.ready();
+    await fanout.publish('cache.invalidate', { kind, id, origin: 'cli' });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await fanout.close().catch(() => undefined);
   }
 }

@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { defaultFanoutConfig, openFanout, type FanoutMessage } from '@tessera/store';
 import { buildCli, runCli, tmpDir } from './helpers.js';
 
 const baseUrl = process.env.TESSERA_TEST_PG_URL;
@@ -63,6 +64,30 @@ describe.skipIf(!baseUrl)('tessera with --store postgres', { timeout: 90_000 }, 
       expect(rows).toEqual([{ id: 'https://api.example.com/cfg' }]);
     } finally {
       await db.end();
+    }
+  });
+
+  it('clients delete tells running nodes at once (cache.invalidate on the database\'s fan-out), not after clientCacheTtl', async () => {
+    const data = tmpDir();
+    const run = (...args: string[]) => runCli([...args, '--data', data, '--json'], env());
+    expect((await run('resources', 'create', '--id', 'https://api.example.com/del', '--format', 'jwt', '--scopes', 'read')).code).toBe(0);
+    const created = await run('clients', 'create', '--name', 'doomed', '--scope', 'read', '--resource', 'https://api.example.com/del');
+    const { client_id } = JSON.parse(created.stdout) as { client_id: string };
+    // What a running node on this database listens to.
+    const node = openFanout(defaultFanoutConfig({ kind: 'postgres', url }));
+    const heard: FanoutMessage[] = [];
+    node.subscribe('cache.invalidate', (m) => void heard.push(m));
+    await node.ready();
+    try {
+      const deleted = await run('clients', 'delete', client_id);
+      expect(deleted.code, deleted.stderr).toBe(0);
+      await vi.waitFor(() => expect(heard).toEqual([{ kind: 'client', id: client_id, origin: 'cli' }]), { timeout: 5_000 });
+      // Nothing deleted, nothing announced.
+      expect((await run('clients', 'delete', client_id)).code).toBe(1);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(heard).toHaveLength(1);
+    } finally {
+      await node.close();
     }
   });
 

@@ -3,7 +3,7 @@ import { CliError, JSON_FLAG, parse, STORAGE_FLAGS, str, UsageError, words, type
 import type { Io } from '../io.js';
 import { serverApi } from '../lazy.js';
 import { json, table } from '../io.js';
-import { storeSettings } from '../settings.js';
+import { readConfigFile, storeSettings } from '../settings.js';
 import { withStore } from '../storage.js';
 
 const STORAGE_HELP = `storage (same as tessera start): --data DIR (TESSERA_DATA_DIR, default ./data),
@@ -157,7 +157,13 @@ async function remove(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(argv, { ...STORAGE_FLAGS, ...JSON_FLAG }, CLIENTS_USAGE, { min: 1, max: 1 });
   if (values.help) return io.out(CLIENTS_USAGE), 0;
   const clientId = positionals[0]!;
-  const deleted = await withStore(storeSettings(values, io.env, io.cwd), (s) => s.clients.delete(clientId));
+  const file = readConfigFile(values, io.env, io.cwd);
+  const store = storeSettings(values, io.env, io.cwd, file);
+  const deleted = await withStore(store, (s) => s.clients.delete(clientId));
+  // Running nodes cache clients for operations.clientCacheTtl: tell them now.
+  if (deleted && !(await (await serverApi()).announceChange(store, file, 'client', clientId))) {
+    io.err('tessera: running servers could not be told at once; they stop accepting the client within operations.clientCacheTtl');
+  }
   if (values.json) io.out(json({ client_id: clientId, deleted }));
   else io.out(deleted ? `deleted client ${clientId}` : `no client ${clientId}`);
   return deleted ? 0 : 1;
