@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createDpopProof, dpopKeyThumbprint } from '@tessera/token';
 import { createGuard, errorResponse, expressGuard, fastifyGuard, GuardError, honoGuard, type AuthResult, type Guard, type GuardOptions, type HonoLikeContext, type RequestLike } from '../src/index.js';
-import { accessClaims, AUDIENCE, FakeAs, ISSUER, makeKey, NOW, NOW_S, signToken, type TestKey } from './helpers.js';
+import { accessClaims, AUDIENCE, FakeAs, ISSUER, makeKey, NOW, NOW_S, refusalOf, signToken, type TestKey } from './helpers.js';
 
 const API = 'https://api.example.com';
 const URL_ = `${API}/v1/reports`;
@@ -40,15 +40,7 @@ const request = (dpop: string | string[] | undefined, token = bound, extra: Part
   ...extra,
 });
 
-async function refusal(guard: Guard, req: RequestLike): Promise<GuardError> {
-  try {
-    await guard.check(req);
-  } catch (error) {
-    if (error instanceof GuardError) return error;
-    throw error;
-  }
-  throw new Error('request was accepted');
-}
+const refusal = refusalOf;
 
 async function raw(header: Record<string, unknown>, claims: Record<string, unknown>, signWith: KeyObject = holder.privateKey) {
   const input = `${b64(JSON.stringify(header))}.${b64(JSON.stringify(claims))}`;

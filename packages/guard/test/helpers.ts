@@ -1,6 +1,7 @@
 import { createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { exportJWK, SignJWT, type JWK } from 'jose';
 import type { FetchLike } from '../src/http.js';
+import { GuardError, type Guard, type RequestLike } from '../src/index.js';
 
 export const ISSUER = 'https://as.example.com';
 export const AUDIENCE = 'https://api.example.com';
@@ -117,3 +118,14 @@ export function clock(start = NOW) {
 }
 
 export const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` }, method: 'GET', url: '/v1/reports' });
+
+/** The GuardError `guard.check(request)` refuses with; fails the test when the request is accepted. */
+export async function refusalOf(guard: Guard, request: RequestLike): Promise<GuardError> {
+  try {
+    await guard.check(request);
+  } catch (error) {
+    if (error instanceof GuardError) return error;
+    throw error;
+  }
+  throw new Error('request was accepted');
+}

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createGuard, GuardError, type Guard } from '../src/index.js';
-import { accessClaims, AUDIENCE, FakeAs, forge, header, ISSUER, makeKey, NOW, NOW_S, signToken, type TestKey } from './helpers.js';
+import { createGuard, type Guard } from '../src/index.js';
+import { accessClaims, AUDIENCE, FakeAs, forge, header, ISSUER, makeKey, NOW, NOW_S, bearer, refusalOf, signToken, type TestKey } from './helpers.js';
 
 /**
  * The forged/broken token table of issue 4 (RFC 8725, RFC 9068 §4, RFC 7515, RFC 6750 §3.1): every row
@@ -24,15 +24,7 @@ beforeAll(async () => {
   await guard.ready();
 });
 
-async function refusal(token: string): Promise<GuardError> {
-  try {
-    await guard.check({ headers: { authorization: `Bearer ${token}` }, url: '/r' });
-  } catch (error) {
-    if (error instanceof GuardError) return error;
-    throw error;
-  }
-  throw new Error('token was accepted');
-}
+const refusal = (token: string) => refusalOf(guard, bearer(token));
 
 const claims = (extra: Record<string, unknown> = {}) => JSON.stringify(accessClaims(extra));
 const esSign = { get key() { return es.privateKey; }, alg: 'ES256' as const };

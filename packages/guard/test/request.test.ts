@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { buildChallenge, createGuard, GuardError } from '../src/index.js';
-import { AUDIENCE, FakeAs, ISSUER, NOW } from './helpers.js';
+import { buildChallenge, createGuard, GuardError, type RequestLike } from '../src/index.js';
+import { AUDIENCE, FakeAs, ISSUER, NOW, refusalOf } from './helpers.js';
 
 const guard = createGuard({ issuer: ISSUER, audience: AUDIENCE, realm: 'reports', fetch: new FakeAs().fetch, now: () => NOW });
 
-async function refusal(request: Parameters<typeof guard.check>[0]): Promise<GuardError> {
-  try {
-    await guard.check(request);
-  } catch (error) {
-    if (error instanceof GuardError) return error;
-    throw error;
-  }
-  throw new Error('accepted');
-}
+const refusal = (request: RequestLike) => refusalOf(guard, request);
 
 describe('credentials in the request (RFC 6750 §2, §3.1)', () => {
   it('answers a request without credentials with 401 and a bare challenge, no error code (RFC 6750 §3.1)', async () => {

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createGuard, GuardError, type Guard } from '../../src/index.js';
-import { accessClaims, AUDIENCE, FakeAs, ISSUER, makeKey, NOW, NOW_S, signToken, type TestKey } from '../helpers.js';
+import { createGuard, type Guard } from '../../src/index.js';
+import { accessClaims, AUDIENCE, FakeAs, ISSUER, makeKey, NOW, NOW_S, bearer, refusalOf, signToken, type TestKey } from '../helpers.js';
 
 /**
  * SECURITY-CHECKLIST.md items at the resource server that jwt-negative.test.ts does not reach:
@@ -17,15 +17,7 @@ beforeAll(async () => {
   await guard.ready();
 });
 
-async function refusal(token: string): Promise<GuardError> {
-  try {
-    await guard.check({ headers: { authorization: `Bearer ${token}` }, url: '/r' });
-  } catch (error) {
-    if (error instanceof GuardError) return error;
-    throw error;
-  }
-  throw new Error('token was accepted');
-}
+const refusal = (token: string) => refusalOf(guard, bearer(token));
 
 const expectInvalidToken = async (token: string) => {
   const error = await refusal(token);
