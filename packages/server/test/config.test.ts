@@ -16,7 +16,7 @@ function problems(input: unknown): string {
 describe('configuration', () => {
   it('fills every default', () => {
     const config = resolveConfig(base);
-    expect(config.server).toEqual({ host: '127.0.0.1', port: 3000, bodyLimit: 65_536, trustProxy: false, logLevel: 'info' });
+    expect(config.server).toEqual({ host: '127.0.0.1', port: 3000, bodyLimit: 65_536, trustProxy: false, batchWrites: true, logLevel: 'info' });
     expect(config.keys).toMatchObject({ accessTokenAlg: 'ES256', rotationPeriod: 2_592_000, publishAhead: 86_400, retainAfterRetire: 172_800, jwksCacheMaxAge: 600 });
     expect(config.ttl).toEqual({ accessTokenDefault: 3600, accessTokenMax: 86_400 });
     expect(config.operations).toEqual({ pruneInterval: 300, clientCacheTtl: 5 });

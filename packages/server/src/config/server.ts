@@ -45,6 +45,10 @@ export const serverSchema = z.object({
     .union([z.boolean(), z.string(), z.array(z.string())])
     .default(false)
     .describe('Fastify trustProxy: true, or the proxy addresses/CIDRs whose X-Forwarded-* headers are trusted (false = none)'),
+  batchWrites: z
+    .boolean()
+    .default(true)
+    .describe('Send the responses finished in one event-loop turn together, at most 1 ms apart: under load each write no longer wakes the client or proxy on its own (false: write each at once)'),
   logLevel: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info')

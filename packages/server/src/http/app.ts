@@ -5,6 +5,7 @@ import { notFound, unsupportedMediaType } from '../errors.js';
 import { errorHandler, sendError, toOAuthError } from './error-handler.js';
 import { parseForm } from './form.js';
 import { lazyChildLoggerFactory } from './lazy-logger.js';
+import { batchResponseWrites } from './write-batching.js';
 
 /**
  * The Fastify instance with our transport rules, before any route:
@@ -13,10 +14,11 @@ import { lazyChildLoggerFactory } from './lazy-logger.js';
  *   content type → 415 `invalid_request` (JSON is not an OAuth request encoding, RFC 6749 §3.2);
  * - errors in the RFC 6749 §5.2 JSON shape, unknown paths in the same shape;
  * - per-request log lines only at debug: at info the hot path writes nothing, and the request's
- *   child logger is only built when something is logged.
+ *   child logger is only built when something is logged;
+ * - with `batchWrites`, the responses of one event-loop turn are sent together (see write-batching.ts).
  */
 export function createApp(options: {
-  server: Pick<ServerConfig, 'bodyLimit' | 'trustProxy'>;
+  server: Pick<ServerConfig, 'bodyLimit' | 'trustProxy' | 'batchWrites'>;
   logger: Logger;
   /** Form parameters that may repeat (RFC 8707 `resource`); all others are rejected when repeated. */
   repeatable: ReadonlySet<string>;
@@ -36,6 +38,7 @@ export function createApp(options: {
     frameworkErrors: (error, _request, reply) => sendError(reply, toOAuthError(error)),
   });
 
+  if (server.batchWrites) batchResponseWrites(app);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (_request, body, done) => {
     try {
