@@ -2,7 +2,13 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../src/http/app.js';
-import { batchResponseWrites, type BatchLimits } from '../src/http/write-batching.js';
+import { batchResponseWrites, requestTurn, sendInTurn, type BatchLimits } from '../src/http/write-batching.js';
+
+/** A route's synchronous answer, sent the way registerPostEndpoint sends it. */
+function answer(reply: FastifyReply, body: object, headers: Record<string, string> = {}): FastifyReply {
+  sendInTurn(requestTurn(), (b: object, r: FastifyReply) => r.headers(headers).send(b), body, reply);
+  return reply;
+}
 
 const apps: FastifyInstance[] = [];
 afterEach(async () => {
@@ -21,7 +27,7 @@ function batchedApp(limits?: BatchLimits) {
     app.get(`/${name}`, (_request, reply) => {
       const other = Object.values(replies).at(-1);
       replies[name] = reply;
-      reply.send({ name });
+      answer(reply, { name });
       writtenAtSend[name] = reply.raw.headersSent;
       if (other !== undefined) otherWrittenAtSend[name] = other.raw.headersSent;
       return reply;
@@ -78,8 +84,8 @@ describe('response write batching', () => {
     const app = createApp({ server: { bodyLimit: 65_536, trustProxy: false, batchWrites: true }, logger: pino({ level: 'silent' }), repeatable: new Set() });
     apps.push(app);
     // A header with a line break makes Node's writeHead throw (ERR_INVALID_CHAR) while the response is released.
-    app.get('/bad', (_request, reply) => reply.header('x-bad', 'a\nb').send({ ok: true }));
-    app.get('/good', (_request, reply) => reply.send({ ok: true }));
+    app.get('/bad', (_request, reply) => answer(reply, { ok: true }, { 'x-bad': 'a\nb' }));
+    app.get('/good', (_request, reply) => answer(reply, { ok: true }));
     await app.listen({ port: 0, host: '127.0.0.1' });
     const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
     const [bad, good] = await Promise.all([fetch(`${base}/bad`), fetch(`${base}/good`)]);
@@ -90,12 +96,47 @@ describe('response write batching', () => {
     expect(good.status).toBe(200);
   });
 
+  it('writes at once an answer made after the turn its request was read in (e.g. after a group commit)', async () => {
+    const app = Fastify();
+    apps.push(app);
+    batchResponseWrites(app);
+    let written: boolean | undefined;
+    app.get('/a', async (_request, reply) => {
+      const turn = requestTurn();
+      // A group commit resolves its writers from a setImmediate, as this does.
+      await new Promise((resolve) => setImmediate(resolve));
+      sendInTurn(turn, (body: object, r: FastifyReply) => r.send(body), { ok: true }, reply);
+      written = reply.raw.headersSent;
+      return reply;
+    });
+    await app.ready();
+    expect((await app.inject('/a')).statusCode).toBe(200);
+    expect(written).toBe(true);
+  });
+
+  it('holds an answer made within its turn after an await (a store that answered at once)', async () => {
+    const app = Fastify();
+    apps.push(app);
+    batchResponseWrites(app);
+    let written: boolean | undefined;
+    app.get('/a', async (_request, reply) => {
+      const turn = requestTurn();
+      await Promise.resolve();
+      sendInTurn(turn, (body: object, r: FastifyReply) => r.send(body), { ok: true }, reply);
+      written = reply.raw.headersSent;
+      return reply;
+    });
+    await app.ready();
+    expect((await app.inject('/a')).statusCode).toBe(200);
+    expect(written).toBe(false);
+  });
+
   it('writes each response at once when server.batchWrites is false', async () => {
     const app = createApp({ server: { bodyLimit: 65_536, trustProxy: false, batchWrites: false }, logger: pino({ level: 'silent' }), repeatable: new Set() });
     apps.push(app);
     let written: boolean | undefined;
     app.get('/a', (_request, reply) => {
-      reply.send({ ok: true });
+      answer(reply, { ok: true });
       written = reply.raw.headersSent;
       return reply;
     });

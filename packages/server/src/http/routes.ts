@@ -3,6 +3,7 @@ import { methodNotAllowed, unsupportedMediaType } from '../errors.js';
 import { runSteps, type Step } from '../endpoints/steps.js';
 import { FormParams } from './form.js';
 import { PREFLIGHT } from './headers.js';
+import { requestTurn, sendInTurn } from './write-batching.js';
 
 const ALL_METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
 
@@ -39,14 +40,15 @@ export interface PostEndpoint<C> {
 export function registerPostEndpoint<C>(app: FastifyInstance, endpoint: PostEndpoint<C>): void {
   const { steps, context, respond } = endpoint;
   app.post(endpoint.path, function handler(request, reply) {
+    const turn = requestTurn();
     const ctx = context(request, formParamsOf(request));
     const pending = runSteps(steps, ctx);
     if (pending === undefined) {
-      respond(ctx, reply);
+      sendInTurn(turn, respond, ctx, reply);
       return reply;
     }
     return pending.then(() => {
-      respond(ctx, reply);
+      sendInTurn(turn, respond, ctx, reply);
       return reply;
     });
   });
