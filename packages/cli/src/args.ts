@@ -12,17 +12,24 @@ export class UsageError extends Error {
   }
 }
 
-/** A failure the user can fix (bad config, unreachable database): printed as one line, exit code 1. */
+/** A failure the user can fix (unreachable database, missing master key): printed as one line, exit code 1. */
 export class CliError extends Error {
   override readonly name: string = 'CliError';
 }
 
 /**
- * A configuration file that cannot be used (unreadable, not JSON, an unknown or invalid setting):
- * printed without the usage, exit code 2, like a wrong flag. Its message names the setting's path and
- * never quotes the file, which may hold secrets.
+ * A setting that cannot be used, whether a flag's value, an environment variable or a file it names:
+ * printed as one line without the usage, exit code 2, like a wrong flag. Nothing was opened or changed.
  */
-export class ConfigFileError extends CliError {
+export class SettingError extends CliError {
+  override readonly name: string = 'SettingError';
+}
+
+/**
+ * A configuration file that cannot be used (unreadable, not JSON, an unknown or invalid setting); a
+ * {@link SettingError}. Its message names the setting's path and never quotes the file, which may hold secrets.
+ */
+export class ConfigFileError extends SettingError {
   override readonly name = 'ConfigFileError';
 }
 

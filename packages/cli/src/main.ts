@@ -1,4 +1,4 @@
-import { CliError, ConfigFileError, UsageError } from './args.js';
+import { CliError, SettingError, UsageError } from './args.js';
 import { clientsCommand, CLIENTS_USAGE } from './commands/clients.js';
 import { devicesCommand, DEVICES_USAGE } from './commands/devices.js';
 import { keysCommand, KEYS_USAGE } from './commands/keys.js';
@@ -19,7 +19,7 @@ export const USAGE = `usage: tessera <command> [options]      (tessera <command>
   keys list|rotate             signing keys
   token decode <token>         show a token's contents, UNVERIFIED
 
-Exit codes: 0 ok, 1 failed, 2 wrong usage or an invalid config file.`;
+Exit codes: 0 ok, 1 failed, 2 wrong usage or an invalid setting (flag, environment variable or config file).`;
 
 const commands: Record<string, { run: (argv: string[], io: Io) => Promise<number>; usage: string }> = {
   start: { run: startCommand, usage: START_USAGE },
@@ -45,7 +45,9 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       io.err(`tessera: ${err.message}\n\n${err.usage}`);
       return 2;
     }
-    if (err instanceof ConfigFileError) {
+    // The server's own check of the assembled configuration (e.g. an issuer from TESSERA_ISSUER) counts
+    // too; matched by name because the server is loaded lazily (lazy.ts).
+    if (err instanceof SettingError || (err instanceof Error && err.name === 'ConfigError')) {
       io.err(`tessera: ${err.message}`);
       return 2;
     }

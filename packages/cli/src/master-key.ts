@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseMasterKey } from '@tessera/token';
-import { CliError } from './args.js';
+import { CliError, SettingError } from './args.js';
 import type { Env } from './settings.js';
 
 export const MASTER_KEY_FILE = 'master.key';
@@ -43,7 +43,7 @@ function decode(text: string, where: string): Buffer {
  */
 export function loadMasterKey(env: Env, dataDir: string, opts: { dev: boolean; storeHasKeys: boolean }): MasterKey {
   if (env.TESSERA_MASTER_KEY && env.TESSERA_MASTER_KEY_FILE) {
-    throw new CliError('set TESSERA_MASTER_KEY or TESSERA_MASTER_KEY_FILE, not both');
+    throw new SettingError('set TESSERA_MASTER_KEY or TESSERA_MASTER_KEY_FILE, not both');
   }
   if (env.TESSERA_MASTER_KEY) return { key: decode(env.TESSERA_MASTER_KEY, 'TESSERA_MASTER_KEY'), source: 'TESSERA_MASTER_KEY' };
   if (env.TESSERA_MASTER_KEY_FILE) {

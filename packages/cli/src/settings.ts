@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { CliError, ConfigFileError } from './args.js';
+import { ConfigFileError, SettingError, type CliError } from './args.js';
 
 /** Environment variables the CLI reads (the only place in Tessera that reads any, DESIGN V8). */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -103,7 +103,7 @@ export function storeSettings(flags: Flags, env: Env, cwd: string, file: ConfigF
   const kind = flag(flags, 'store') ?? nonEmpty(env.TESSERA_STORE) ?? fileKind ?? 'sqlite';
   const fromFile = fileKind === kind;
   if (kind === 'sqlite') {
-    if (flag(flags, 'database-url')) throw new CliError('--database-url needs --store postgres');
+    if (flag(flags, 'database-url')) throw new SettingError('--database-url needs --store postgres');
     const filename = fromFile && dataDirText === undefined ? fileValue(file, 'store.filename', 'string') : undefined;
     if (filename === undefined) return { kind, dataDir, filename: resolve(dataDir, 'tessera.db') };
     // ":memory:" is SQLite's name for a throwaway database, not a path.
@@ -114,18 +114,18 @@ export function storeSettings(flags: Flags, env: Env, cwd: string, file: ConfigF
   if (kind === 'postgres') {
     const urlSource = flag(flags, 'database-url') !== undefined ? '--database-url' : nonEmpty(env.TESSERA_DATABASE_URL) !== undefined ? 'TESSERA_DATABASE_URL' : 'store.url in the config file';
     const url = flag(flags, 'database-url') ?? nonEmpty(env.TESSERA_DATABASE_URL) ?? (fromFile ? fileValue(file, 'store.url', 'string') : undefined);
-    if (!url) throw new CliError('--store postgres needs --database-url postgres://… (or TESSERA_DATABASE_URL, or store.url in the config file)');
-    if (!/^postgres(ql)?:\/\//.test(url)) throw new CliError(`${urlSource} must start with postgres:// or postgresql://`);
+    if (!url) throw new SettingError('--store postgres needs --database-url postgres://… (or TESSERA_DATABASE_URL, or store.url in the config file)');
+    if (!/^postgres(ql)?:\/\//.test(url)) throw new SettingError(`${urlSource} must start with postgres:// or postgresql://`);
     const schema = fromFile ? fileValue(file, 'store.schema', 'string') : undefined;
     return { kind, dataDir, url, ...(schema !== undefined && { schema }) };
   }
-  throw new CliError(`--store must be sqlite or postgres, not "${kind}"`);
+  throw new SettingError(`--store must be sqlite or postgres, not "${kind}"`);
 }
 
 /** Port from `--port` or PORT: an integer 0–65535 (0 = any free port). */
 export function parsePort(text: string, source: string): number {
   if (!/^\d{1,5}$/.test(text.trim()) || Number(text) > 65_535) {
-    throw new CliError(`${source} must be a port number between 0 and 65535, not "${text}"`);
+    throw new SettingError(`${source} must be a port number between 0 and 65535, not "${text}"`);
   }
   return Number(text);
 }
@@ -148,10 +148,10 @@ export function startSettings(flags: Flags, env: Env, cwd: string): StartSetting
   const issuerPort = Number.isInteger(port) && port >= 0 && port <= 65_535 ? port : DEFAULT_PORT;
   const issuer = flag(flags, 'issuer') ?? nonEmpty(env.TESSERA_ISSUER) ?? fileValue(file, 'issuer', 'string') ?? `http://localhost:${issuerPort}`;
   const envLogLevel = nonEmpty(env.TESSERA_LOG_LEVEL);
-  if (envLogLevel !== undefined && !LOG_LEVELS.includes(envLogLevel)) throw new CliError(`TESSERA_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  if (envLogLevel !== undefined && !LOG_LEVELS.includes(envLogLevel)) throw new SettingError(`TESSERA_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   const logLevel = envLogLevel ?? fileValue(file, 'server.logLevel', 'string') ?? 'info';
   const devicesFile = nonEmpty(env.TESSERA_DEVICES_CONFIG);
-  const devices = devicesFile === undefined ? file?.input.devices : readJsonFile(resolve(cwd, devicesFile), 'TESSERA_DEVICES_CONFIG', CliError);
+  const devices = devicesFile === undefined ? file?.input.devices : readJsonFile(resolve(cwd, devicesFile), 'TESSERA_DEVICES_CONFIG', SettingError);
   const policy = policySettings(env, cwd, fileValue(file, 'policy', 'object'));
   const config = withEnvOverrides(file?.input, env);
   return {
@@ -172,7 +172,7 @@ export function startSettings(flags: Flags, env: Env, cwd: string): StartSetting
 function withEnvOverrides(input: Record<string, unknown> | undefined, env: Env): Record<string, unknown> | undefined {
   const alg = nonEmpty(env.TESSERA_ACCESS_TOKEN_ALG);
   if (alg === undefined) return input;
-  if (!ACCESS_TOKEN_ALGS.includes(alg)) throw new CliError(`TESSERA_ACCESS_TOKEN_ALG must be one of ${ACCESS_TOKEN_ALGS.join(', ')}`);
+  if (!ACCESS_TOKEN_ALGS.includes(alg)) throw new SettingError(`TESSERA_ACCESS_TOKEN_ALG must be one of ${ACCESS_TOKEN_ALGS.join(', ')}`);
   const keys = isObject(input?.keys) ? input.keys : {};
   return { ...input, keys: { ...keys, accessTokenAlg: alg } };
 }
@@ -184,14 +184,14 @@ function withEnvOverrides(input: Record<string, unknown> | undefined, env: Env):
  */
 function policySettings(env: Env, cwd: string, fromFile: Record<string, unknown> | undefined): StartSettings['policy'] {
   const preset = nonEmpty(env.TESSERA_POLICY_PRESET);
-  if (preset !== undefined && preset !== 'default' && preset !== 'device-trust') throw new CliError('TESSERA_POLICY_PRESET must be default or device-trust');
+  if (preset !== undefined && preset !== 'default' && preset !== 'device-trust') throw new SettingError('TESSERA_POLICY_PRESET must be default or device-trust');
   const file = nonEmpty(env.TESSERA_POLICY_FILE);
   let text: string | undefined;
   if (file !== undefined) {
     try {
       text = readFileSync(resolve(cwd, file), 'utf8');
     } catch (err) {
-      throw new CliError(`TESSERA_POLICY_FILE: cannot read ${resolve(cwd, file)} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      throw new SettingError(`TESSERA_POLICY_FILE: cannot read ${resolve(cwd, file)} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
     }
   }
   if (preset === undefined && text === undefined) return fromFile;

@@ -69,14 +69,14 @@ describe('tessera clients / resources / keys on a data directory', { timeout: 90
   });
 });
 
-describe('tessera start failures are one clear message, exit 1', { timeout: 90_000 }, () => {
-  it('rejects a plain-http issuer for a non-local host', async () => {
+describe('tessera start failures are one clear message: exit 2 for a setting, 1 for the rest', { timeout: 90_000 }, () => {
+  it('rejects a plain-http issuer for a non-local host (an invalid setting: exit 2)', async () => {
     const r = await runCli(['start', '--dev', '--data', tmpDir(), '--port', '0', '--issuer', 'http://id.example.com']);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/issuer must use https/);
   });
 
-  it('reports a port already in use', async () => {
+  it('reports a port already in use (exit 1)', async () => {
     const busy = createServer();
     await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
     const { port } = busy.address() as { port: number };

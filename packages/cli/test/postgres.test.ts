@@ -91,9 +91,9 @@ describe.skipIf(!baseUrl)('tessera with --store postgres', { timeout: 90_000 }, 
     }
   });
 
-  it('refuses --store postgres without a URL (exit 1)', async () => {
+  it('refuses --store postgres without a URL (an invalid setting: exit 2)', async () => {
     const r = await runCli(['clients', 'list', '--store', 'postgres']);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/needs --database-url/);
   });
 });

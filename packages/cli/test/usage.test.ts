@@ -50,9 +50,23 @@ describe('tessera usage errors', { timeout: 90_000 }, () => {
     expect(r.stderr).toMatch(/TESSERA_MASTER_KEY_FILE/);
   });
 
-  it('reports a bad PORT from the environment as a one-line error (exit 1)', async () => {
+  it('reports a bad PORT from the environment as a one-line error (exit 2, an invalid setting)', async () => {
     const r = await runCli(['start', '--dev', '--data', tmpDir()], { PORT: 'eighty' });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr.trim()).toBe('tessera: PORT must be a port number between 0 and 65535, not "eighty"');
+  });
+
+  it.each([
+    ['a flag\'s value', ['--port', 'abc'], {}, /--port must be a port number/],
+    ['a store kind', ['--store', 'mysql'], {}, /--store must be sqlite or postgres/],
+    ['an algorithm from the environment', [], { TESSERA_ACCESS_TOKEN_ALG: 'HS256' }, /TESSERA_ACCESS_TOKEN_ALG must be one of/],
+    ['a policy preset from the environment', [], { TESSERA_POLICY_PRESET: 'lenient' }, /TESSERA_POLICY_PRESET must be/],
+    ['an issuer the server refuses', [], { TESSERA_ISSUER: 'ftp://id.example' }, /issuer: issuer must be an https URL/],
+    ['two master key sources', [], { TESSERA_MASTER_KEY: 'a', TESSERA_MASTER_KEY_FILE: '/nonexistent' }, /not both/],
+  ] as const)('stops on an invalid setting (%s) with exit 2 before serving anything', async (_what, flags, env, message) => {
+    const r = await runCli(['start', '--dev', '--data', tmpDir(), '--port', '0', ...flags], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).not.toMatch(/listening/);
   });
 });

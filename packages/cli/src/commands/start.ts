@@ -29,7 +29,7 @@ export const START_USAGE = `usage: tessera start [--config FILE] [--port N] [--h
                       TESSERA_DEVICES_CONFIG  JSON file replacing the config file's devices section
                       TESSERA_ACCESS_TOKEN_ALG  ES256|EdDSA|RS256, over the file's keys.accessTokenAlg
 Flags win over environment variables, which win over the config file, which wins over defaults.
-An invalid config file exits 2, naming each bad setting by its path.`;
+An invalid setting (flag, variable or config file) exits 2; the config file's are named by their path.`;
 
 const START_FLAGS = {
   ...STORAGE_FLAGS,
