@@ -96,39 +96,25 @@ describe('response write batching', () => {
     expect(good.status).toBe(200);
   });
 
-  it('writes at once an answer made after the turn its request was read in (e.g. after a group commit)', async () => {
+  it.each([
+    // A group commit resolves its writers from a setImmediate, as this does.
+    ['writes at once an answer made after the turn its request was read in (e.g. after a group commit)', () => new Promise((resolve) => setImmediate(resolve)), true],
+    ['holds an answer made within its turn after an await (a store that answered at once)', () => Promise.resolve(), false],
+  ] as const)('%s', async (_name, wait, writtenAtSend) => {
     const app = Fastify();
     apps.push(app);
     batchResponseWrites(app);
     let written: boolean | undefined;
     app.get('/a', async (_request, reply) => {
       const turn = requestTurn();
-      // A group commit resolves its writers from a setImmediate, as this does.
-      await new Promise((resolve) => setImmediate(resolve));
+      await wait();
       sendInTurn(turn, (body: object, r: FastifyReply) => r.send(body), { ok: true }, reply);
       written = reply.raw.headersSent;
       return reply;
     });
     await app.ready();
     expect((await app.inject('/a')).statusCode).toBe(200);
-    expect(written).toBe(true);
-  });
-
-  it('holds an answer made within its turn after an await (a store that answered at once)', async () => {
-    const app = Fastify();
-    apps.push(app);
-    batchResponseWrites(app);
-    let written: boolean | undefined;
-    app.get('/a', async (_request, reply) => {
-      const turn = requestTurn();
-      await Promise.resolve();
-      sendInTurn(turn, (body: object, r: FastifyReply) => r.send(body), { ok: true }, reply);
-      written = reply.raw.headersSent;
-      return reply;
-    });
-    await app.ready();
-    expect((await app.inject('/a')).statusCode).toBe(200);
-    expect(written).toBe(false);
+    expect(written).toBe(writtenAtSend);
   });
 
   it('writes each response at once when server.batchWrites is false', async () => {
