@@ -1,5 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { createMemoryStorage, openStorage, type ClientRecord, type Storage } from '@tessera/store';
 import { createTessera, type Tessera, type TesseraConfigInput } from '../../src/index.js';
@@ -16,6 +19,37 @@ export async function freePort(): Promise<number> {
       probe.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * A real Tessera listening on loopback, on SQLite in a fresh temporary directory, with the real clock:
+ * what end-to-end tests drive over HTTP with independent clients. `close()` also removes the directory.
+ */
+export async function listeningTessera(
+  name: string,
+  config: Omit<Partial<TesseraConfigInput>, 'issuer' | 'store' | 'keys' | 'server'> = {},
+): Promise<{ tessera: Tessera; issuer: string; close(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), `tessera-${name}-`));
+  const port = await freePort();
+  const tessera = await createTessera({
+    config: {
+      issuer: `http://127.0.0.1:${port}`,
+      dev: true,
+      store: { kind: 'sqlite', filename: join(dir, 'tessera.db') },
+      keys: { masterKey: randomBytes(32) },
+      server: { logLevel: 'silent', host: '127.0.0.1', port },
+      ...config,
+    },
+  });
+  const issuer = await tessera.listen();
+  return {
+    tessera,
+    issuer,
+    async close() {
+      await tessera.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 export const PASSWORD = 'correct horse battery staple';

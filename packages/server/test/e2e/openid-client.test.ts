@@ -1,12 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { exportJWK, generateKeyPair, jwtVerify, createRemoteJWKSet } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTessera, type Tessera } from '../../src/index.js';
+import type { Tessera } from '../../src/index.js';
+import { listeningTessera, PASSWORD } from '../authorize/fixture.js';
 import { scriptedDeviceApproval, scriptedLogin, totpCode, type CookieJar } from '../authorize/scripted-login.js';
 
 /**
@@ -19,23 +17,13 @@ import { scriptedDeviceApproval, scriptedLogin, totpCode, type CookieJar } from 
  * the served JWKS, `iss`, `aud`, `exp`, `iat`, `nonce`).
  */
 const API = 'https://api.example.com';
-const PASSWORD = 'correct horse battery staple';
 
-let dir: string;
 let tessera: Tessera;
 let issuer: string;
+let close: () => Promise<void>;
 let receiver: Server;
 let receiverUrl: string;
 const logoutTokens: string[] = [];
-
-/** A free loopback port: the issuer must be known before the server listens, and must carry the port. */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 async function discover(clientId: string, auth: oidc.ClientAuth = oidc.None(), metadata?: Partial<oidc.ClientMetadata>): Promise<oidc.Configuration> {
   return oidc.discovery(new URL(issuer), clientId, metadata, auth, { execute: [oidc.allowInsecureRequests] });
@@ -63,19 +51,7 @@ const RP = 'http://127.0.0.1:9/cb';
 const RP_LOGOUT = 'http://127.0.0.1:9/bye';
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'tessera-e2e-'));
-  const port = await freePort();
-  tessera = await createTessera({
-    config: {
-      issuer: `http://127.0.0.1:${port}`,
-      dev: true,
-      store: { kind: 'sqlite', filename: join(dir, 'tessera.db') },
-      keys: { masterKey: Buffer.alloc(32, 11) },
-      server: { logLevel: 'silent', host: '127.0.0.1', port },
-      tokens: { deviceInterval: 1 },
-    },
-  });
-  issuer = await tessera.listen();
+  ({ tessera, issuer, close } = await listeningTessera('e2e', { tokens: { deviceInterval: 1 } }));
   await tessera.admin.createResource({ id: API, tokenFormat: 'jwt', ttl: '10m', scopes: ['read'] });
   userId = (await tessera.admin.users.create({ username: 'alice', password: PASSWORD, email: 'alice@example.com', emailVerified: true })).id;
 
@@ -94,8 +70,7 @@ beforeAll(async () => {
 afterAll(async () => {
   receiver?.closeAllConnections();
   await new Promise((resolve) => receiver?.close(resolve));
-  await tessera?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await close?.();
 });
 
 describe('openid-client v6 against a running Tessera (SQLite)', { timeout: 60_000 }, () => {

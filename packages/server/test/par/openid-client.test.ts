@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTessera, type Tessera } from '../../src/index.js';
-import { freePort, PASSWORD } from '../authorize/fixture.js';
+import type { Tessera } from '../../src/index.js';
+import { listeningTessera, PASSWORD } from '../authorize/fixture.js';
 import { scriptedLogin } from '../authorize/scripted-login.js';
 
 /**
@@ -15,30 +12,18 @@ import { scriptedLogin } from '../authorize/scripted-login.js';
 const API = 'https://api.example.com';
 const RP = 'http://127.0.0.1:9/cb';
 
-let dir: string;
 let tessera: Tessera;
 let issuer: string;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'tessera-par-e2e-'));
-  const port = await freePort();
-  tessera = await createTessera({
-    config: {
-      issuer: `http://127.0.0.1:${port}`,
-      dev: true,
-      store: { kind: 'sqlite', filename: join(dir, 'tessera.db') },
-      keys: { masterKey: Buffer.alloc(32, 13) },
-      server: { logLevel: 'silent', host: '127.0.0.1', port },
-    },
-  });
-  issuer = await tessera.listen();
+  ({ tessera, issuer, close } = await listeningTessera('par-e2e'));
   await tessera.admin.createResource({ id: API, tokenFormat: 'jwt', ttl: '10m', scopes: ['read'] });
   await tessera.admin.users.create({ username: 'alice', password: PASSWORD });
 }, 60_000);
 
 afterAll(async () => {
-  await tessera?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await close?.();
 });
 
 describe('openid-client v6 with PAR against a running Tessera (SQLite)', { timeout: 60_000 }, () => {
