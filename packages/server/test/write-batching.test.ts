@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../src/http/app.js';
 import { batchResponseWrites, requestTurn, sendInTurn, type BatchLimits } from '../src/http/write-batching.js';
 
@@ -51,6 +51,18 @@ describe('response write batching', () => {
     await app.listen({ port: 0, host: '127.0.0.1' });
     const res = await fetch(`http://127.0.0.1:${(app.server.address() as { port: number }).port}/a`);
     expect(res.status).toBe(200);
+  });
+
+  it('still answers when a test fakes the global timers (the turn ends on the real setImmediate)', async () => {
+    const { app, writtenAtSend } = batchedApp();
+    await app.ready();
+    vi.useFakeTimers();
+    try {
+      expect((await app.inject('/a')).json()).toEqual({ name: 'a' });
+      expect(writtenAtSend.a).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('sends the responses finished in one turn together', async () => {

@@ -1,3 +1,6 @@
+// The real timer, on purpose (as in the store's group commit): a test that fakes the global clock
+// (vi.useFakeTimers) must not leave every held response waiting for a turn end that never comes.
+import { setImmediate } from 'node:timers';
 import type { FastifyInstance, FastifyReply, onSendHookHandler } from 'fastify';
 
 type Done = Parameters<onSendHookHandler>[3];
