@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ConfigFileError, SettingError, type CliError } from './args.js';
+import { ConfigFileError, SettingError } from './args.js';
 
 /** Environment variables the CLI reads (the only place in Tessera that reads any, DESIGN V8). */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -204,7 +204,7 @@ function policySettings(env: Env, cwd: string, fromFile: Record<string, unknown>
  * itself). A syntax error is reported by position only: V8's message quotes the text around it, which
  * may be a secret.
  */
-function readJsonFile(path: string, source: string, Failure: typeof CliError): unknown {
+function readJsonFile(path: string, source: string, Failure: typeof SettingError): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
