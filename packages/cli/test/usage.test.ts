@@ -63,6 +63,8 @@ describe('tessera usage errors', { timeout: 90_000 }, () => {
     ['a policy preset from the environment', [], { TESSERA_POLICY_PRESET: 'lenient' }, /TESSERA_POLICY_PRESET must be/],
     ['an issuer the server refuses', [], { TESSERA_ISSUER: 'ftp://id.example' }, /issuer: issuer must be an https URL/],
     ['two master key sources', [], { TESSERA_MASTER_KEY: 'a', TESSERA_MASTER_KEY_FILE: '/nonexistent' }, /not both/],
+    ['a devices file that cannot be read', [], { TESSERA_DEVICES_CONFIG: '/nonexistent/devices.json' }, /TESSERA_DEVICES_CONFIG: cannot read/],
+    ['a policy file that cannot be read', [], { TESSERA_POLICY_FILE: '/nonexistent/policy.cedar' }, /TESSERA_POLICY_FILE: cannot read/],
   ] as const)('stops on an invalid setting (%s) with exit 2 before serving anything', async (_what, flags, env, message) => {
     const r = await runCli(['start', '--dev', '--data', tmpDir(), '--port', '0', ...flags], env);
     expect(r.code).toBe(2);
