@@ -1,3 +1,4 @@
+import { validateHeaderName, validateHeaderValue } from 'node:http';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import {
   invalidRequest,
@@ -54,10 +55,31 @@ export function sendError(reply: FastifyReply, error: OAuthError): FastifyReply 
  */
 export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const oauth = toOAuthError(error);
+  const unwritable = unwritableHeaders(reply);
+  if (unwritable.length > 0) {
+    // The answer these headers were for cannot go out (Node refuses to write them), and they would
+    // break the error's too, leaving Fastify's own 500 with Node's message. The error sets its own.
+    for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name);
+    request.log.error({ headers: unwritable }, 'response headers cannot be written; sending the error without them');
+  }
   if (oauth.status >= 500) {
     request.log.error({ err: error, code: oauth.code }, 'request failed');
   } else {
     request.log.debug({ code: oauth.code, status: oauth.status, detail: oauth.detail }, 'request refused');
   }
   return sendError(reply, oauth);
+}
+
+/** Names of the reply's headers that Node would refuse to write (a line break in a value, say). */
+function unwritableHeaders(reply: FastifyReply): string[] {
+  const names: string[] = [];
+  for (const [name, value] of Object.entries(reply.getHeaders())) {
+    try {
+      validateHeaderName(name);
+      for (const item of Array.isArray(value) ? value : value === undefined ? [] : [String(value)]) validateHeaderValue(name, item);
+    } catch {
+      names.push(name);
+    }
+  }
+  return names;
 }
