@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { ConfigFileError, SettingError } from './args.js';
 
@@ -122,6 +123,29 @@ export function storeSettings(flags: Flags, env: Env, cwd: string, file: ConfigF
   throw new SettingError(`--store must be sqlite or postgres, not "${kind}"`);
 }
 
+/** The issuer when none is set: the local server on its port. */
+export function defaultIssuer(port: number): string {
+  return `http://localhost:${port}`;
+}
+
+/**
+ * `--port 0` asks for any free port, but the default issuer names the port, and `localhost:0` names no
+ * server: tokens would carry it as `iss` and discovery would point clients at it. So the port is chosen
+ * here (bind, read, release) and both settings name it. Any other issuer is left as it is. The
+ * port is free a moment before the server binds it; should another process take it in between, the
+ * start fails with EADDRINUSE rather than serving under a wrong name.
+ */
+export async function choosePortForDefaultIssuer(settings: StartSettings): Promise<StartSettings> {
+  if (settings.port !== 0 || settings.issuer !== defaultIssuer(0)) return settings;
+  const probe = createServer();
+  const port = await new Promise<number>((resolve, reject) => {
+    probe.once('error', reject);
+    probe.listen({ port: 0, host: settings.host, exclusive: true }, () => resolve((probe.address() as AddressInfo).port));
+  });
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return { ...settings, port, issuer: defaultIssuer(port) };
+}
+
 /** Port from `--port` or PORT: an integer 0–65535 (0 = any free port). */
 export function parsePort(text: string, source: string): number {
   if (!/^\d{1,5}$/.test(text.trim()) || Number(text) > 65_535) {
@@ -146,7 +170,7 @@ export function startSettings(flags: Flags, env: Env, cwd: string): StartSetting
   const host = flag(flags, 'host') ?? nonEmpty(env.HOST) ?? fileValue(file, 'server.host', 'string') ?? DEFAULT_HOST;
   // A file port out of range is reported as server.port; the issuer made from it would only add noise.
   const issuerPort = Number.isInteger(port) && port >= 0 && port <= 65_535 ? port : DEFAULT_PORT;
-  const issuer = flag(flags, 'issuer') ?? nonEmpty(env.TESSERA_ISSUER) ?? fileValue(file, 'issuer', 'string') ?? `http://localhost:${issuerPort}`;
+  const issuer = flag(flags, 'issuer') ?? nonEmpty(env.TESSERA_ISSUER) ?? fileValue(file, 'issuer', 'string') ?? defaultIssuer(issuerPort);
   const envLogLevel = nonEmpty(env.TESSERA_LOG_LEVEL);
   if (envLogLevel !== undefined && !LOG_LEVELS.includes(envLogLevel)) throw new SettingError(`TESSERA_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   const logLevel = envLogLevel ?? fileValue(file, 'server.logLevel', 'string') ?? 'info';

@@ -1,8 +1,9 @@
-// Admin commands as separate processes on a SQLite data directory, without a running server.
+// Admin commands as separate processes on a SQLite data directory, and how `tessera start` treats its settings.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildCli, runCli, tmpDir } from './helpers.js';
+import { BIN, buildCli, runCli, tmpDir } from './helpers.js';
 
 beforeAll(() => buildCli(), 120_000);
 
@@ -86,6 +87,36 @@ describe('tessera start failures are one clear message: exit 2 for a setting, 1 
       expect(r.stderr).toMatch(/EADDRINUSE/);
     } finally {
       busy.close();
+    }
+  });
+});
+
+describe('tessera start --port 0 without an issuer', { timeout: 90_000 }, () => {
+  it('listens on a free port and names that port in the issuer, never localhost:0', async () => {
+    const child = spawn(process.execPath, [BIN, 'start', '--dev', '--data', tmpDir(), '--port', '0'], {
+      env: { PATH: process.env.PATH ?? '', TESSERA_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      const deadline = Date.now() + 30_000;
+      while (!/discovery:/.test(out)) {
+        if (child.exitCode !== null || Date.now() > deadline) throw new Error(`no start:\n${out}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const listening = /listening on (http:\/\/\S+)/.exec(out)![1]!;
+      const issuer = /issuer: +(\S+)/.exec(out)![1]!;
+      const port = new URL(listening).port;
+      expect(Number(port)).toBeGreaterThan(0);
+      expect(issuer).toBe(`http://localhost:${port}`);
+      const meta = (await (await fetch(`${listening}/.well-known/oauth-authorization-server`)).json()) as { issuer: string; token_endpoint: string };
+      expect(meta.issuer).toBe(issuer);
+      expect(meta.token_endpoint).toBe(`${issuer}/token`);
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
     }
   });
 });

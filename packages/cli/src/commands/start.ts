@@ -3,7 +3,7 @@ import type { Io } from '../io.js';
 import { serverApi } from '../lazy.js';
 import { devKeyWarning, loadMasterKey } from '../master-key.js';
 import type { StartSettings } from '../settings.js';
-import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, startSettings } from '../settings.js';
+import { choosePortForDefaultIssuer, DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, startSettings } from '../settings.js';
 import { openStore } from '../storage.js';
 
 export const START_USAGE = `usage: tessera start [--config FILE] [--port N] [--host H] [--issuer URL] [--data DIR]
@@ -15,8 +15,8 @@ export const START_USAGE = `usage: tessera start [--config FILE] [--port N] [--h
                                          unknown keys are refused; the master key is not read from it
   --port N            PORT               listen port (default ${DEFAULT_PORT}; 0 = any free port)
   --host H            HOST               listen address (default ${DEFAULT_HOST}; 0.0.0.0 for all)
-  --issuer URL        TESSERA_ISSUER     issuer identifier (default http://localhost:<port>); https
-                                         unless the host is localhost
+  --issuer URL        TESSERA_ISSUER     issuer identifier (default http://localhost:<port>, with port 0
+                                         the port chosen); https unless the host is localhost
   --data DIR          TESSERA_DATA_DIR   data directory (default ${DEFAULT_DATA_DIR}, created 0700)
   --store KIND        TESSERA_STORE      sqlite (default: <data>/tessera.db) or postgres
   --database-url URL  TESSERA_DATABASE_URL  postgres://… when --store postgres
@@ -56,9 +56,10 @@ function firstSteps(s: StartSettings, defaultData: boolean): string {
 export async function startCommand(argv: string[], io: Io): Promise<number> {
   const { values } = parse(argv, START_FLAGS, START_USAGE);
   if (values.help) return io.out(START_USAGE), 0;
-  const settings = startSettings(values, io.env, io.cwd);
+  const chosen = startSettings(values, io.env, io.cwd);
   // Before the store is opened (or a data directory created): a bad file changes nothing.
-  if (settings.configFile !== undefined) (await serverApi()).checkConfig(settings);
+  if (chosen.configFile !== undefined) (await serverApi()).checkConfig(chosen);
+  const settings = await choosePortForDefaultIssuer(chosen);
   const storage = await openStore(settings.store);
   let server: Awaited<ReturnType<Awaited<ReturnType<typeof serverApi>>['startTessera']>>;
   try {
