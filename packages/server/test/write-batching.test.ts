@@ -142,4 +142,18 @@ describe('response write batching', () => {
     expect((await app.inject('/a')).statusCode).toBe(200);
     expect(written).toBe(true);
   });
+
+  it('schedules no turn end while no app batches (batchWrites false costs no immediate per turn)', async () => {
+    const turnAfterImmediate = async () => {
+      const first = requestTurn();
+      await new Promise((resolve) => setImmediate(resolve));
+      return requestTurn() - first;
+    };
+    const batched = batchedApp().app;
+    await batched.ready();
+    expect(await turnAfterImmediate()).toBe(1);
+    await batched.close();
+    await new Promise((resolve) => setImmediate(resolve)); // the turn end the last requestTurn scheduled
+    expect(await turnAfterImmediate()).toBe(0);
+  });
 });

@@ -36,9 +36,12 @@ function endTurn(): void {
   releaseHeld();
 }
 
+/** Apps with batching on, in this process: without one, turns need not end (no immediate per turn). */
+let batchingApps = 0;
+
 /** Called when a request starts being handled: the turn it was read in. */
 export function requestTurn(): number {
-  if (!turnEndScheduled) {
+  if (batchingApps > 0 && !turnEndScheduled) {
     turnEndScheduled = true;
     setImmediate(endTurn);
   }
@@ -112,6 +115,11 @@ function releaseHeld(): void {
  */
 export function batchResponseWrites(app: FastifyInstance, limits: BatchLimits = {}): void {
   const { maxHoldMs = 1, maxHeld = 64, now = () => performance.now() } = limits;
+  batchingApps++;
+  app.addHook('onClose', (_app, done) => {
+    batchingApps--;
+    done();
+  });
   app.addHook('onSend', (_request, reply, payload, done) => {
     if (!holding) {
       done(null, payload);
