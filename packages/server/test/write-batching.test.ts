@@ -36,6 +36,22 @@ function batchedApp(limits?: BatchLimits) {
   return { app, writtenAtSend, otherWrittenAtSend };
 }
 
+/**
+ * Serve GET /a with `respond`, request it once (expecting 200) and tell whether the response had been
+ * written when `respond` returned.
+ */
+async function writtenWhenAnswered(app: FastifyInstance, respond: (reply: FastifyReply) => void | Promise<void>): Promise<boolean | undefined> {
+  let written: boolean | undefined;
+  app.get('/a', async (_request, reply) => {
+    await respond(reply);
+    written = reply.raw.headersSent;
+    return reply;
+  });
+  await app.ready();
+  expect((await app.inject('/a')).statusCode).toBe(200);
+  return written;
+}
+
 describe('response write batching', () => {
   it('holds a response finished during a turn until the turn ends, then writes it', async () => {
     const { app, writtenAtSend } = batchedApp();
@@ -116,31 +132,18 @@ describe('response write batching', () => {
     const app = Fastify();
     apps.push(app);
     batchResponseWrites(app);
-    let written: boolean | undefined;
-    app.get('/a', async (_request, reply) => {
+    const written = await writtenWhenAnswered(app, async (reply) => {
       const turn = requestTurn();
       await wait();
       sendInTurn(turn, (body: object, r: FastifyReply) => r.send(body), { ok: true }, reply);
-      written = reply.raw.headersSent;
-      return reply;
     });
-    await app.ready();
-    expect((await app.inject('/a')).statusCode).toBe(200);
     expect(written).toBe(writtenAtSend);
   });
 
   it('writes each response at once when server.batchWrites is false', async () => {
     const app = createApp({ server: { bodyLimit: 65_536, trustProxy: false, batchWrites: false }, logger: pino({ level: 'silent' }), repeatable: new Set() });
     apps.push(app);
-    let written: boolean | undefined;
-    app.get('/a', (_request, reply) => {
-      answer(reply, { ok: true });
-      written = reply.raw.headersSent;
-      return reply;
-    });
-    await app.ready();
-    expect((await app.inject('/a')).statusCode).toBe(200);
-    expect(written).toBe(true);
+    expect(await writtenWhenAnswered(app, (reply) => void answer(reply, { ok: true }))).toBe(true);
   });
 
   it('schedules no turn end while no app batches (batchWrites false costs no immediate per turn)', async () => {

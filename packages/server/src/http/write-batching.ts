@@ -71,8 +71,8 @@ export function sendInTurn<C, R>(requestedIn: number, send: (ctx: C, reply: R) =
 /**
  * Writing can throw (e.g. a header with a line break). Unbatched, that throw reaches Fastify inside
  * `reply.send`; here it must neither reach the event loop (a crash) nor stop the rest of the batch.
- * The response becomes the error's, without the headers that broke it (our error handler sets its
- * own); should that throw too, the connection is closed rather than retried.
+ * The response becomes the error's, as unbatched (our error handler drops headers Node cannot write);
+ * should that throw too, the connection is closed rather than retried.
  */
 function release(reply: FastifyReply, done: Done, payload: unknown): void {
   try {
@@ -83,7 +83,6 @@ function release(reply: FastifyReply, done: Done, payload: unknown): void {
       return;
     }
     failed.add(reply);
-    for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name);
     reply.send(error);
   }
 }
