@@ -1,16 +1,15 @@
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGuard, type GuardOptions } from '@tessera/guard';
 import { createTessera, type Tessera } from '@tessera/server';
+import { freePort } from '../device-trust/processes.js';
 import { buildApp } from './app.js';
 
 /**
  * End to end (issue 4 acceptance): a real Tessera server (in-process, listening on 127.0.0.1) issues
  * tokens over HTTP; the example API's guard discovers it, fetches its JWKS and introspects over HTTP.
+ * The API is called in-process here, so each case can set its own guard options and clock;
+ * processes.test.ts runs the same acceptance with every part its own process.
  */
 const JWT_API = 'https://reports.example.com';
 const OPAQUE_API = 'https://opaque-reports.example.com';
@@ -21,14 +20,6 @@ let issuer: string;
 let svc: { id: string; secret: string };
 let writer: { id: string; secret: string };
 let api: { id: string; secret: string };
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 const basic = (c: { id: string; secret: string }) =>
   `Basic ${Buffer.from(`${encodeURIComponent(c.id)}:${encodeURIComponent(c.secret)}`).toString('base64')}`;
@@ -163,28 +154,5 @@ describe('the example API with tokens from a running Tessera server', () => {
     expect(statuses.get(200)).toBeGreaterThan(50);
     expect(refreshes.length).toBeGreaterThan(2); // the guard did follow the server's 1 s max-age
     console.log('rotation run:', Object.fromEntries(statuses), 'jwks refreshes:', refreshes.join(', '));
-  });
-});
-
-describe('the example API as a process (node examples/protected-api/server.js)', () => {
-  const built = existsSync(fileURLToPath(new URL('../../packages/guard/dist/index.js', import.meta.url)));
-  it.runIf(built)('starts, discovers the server, and serves a JWT-protected route', async () => {
-    const child = spawn(process.execPath, [fileURLToPath(new URL('./server.js', import.meta.url)), '--issuer', issuer, '--audience', JWT_API, '--port', '0'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    try {
-      const line = await new Promise<string>((resolve, reject) => {
-        child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString()));
-        child.once('exit', (code) => reject(new Error(`server.js exited with ${code}`)));
-      });
-      const { listening } = JSON.parse(line) as { listening: string };
-      const jwt = await token(JWT_API);
-      const ok = await fetch(`${listening}/v1/reports`, { headers: { authorization: `Bearer ${jwt}` } });
-      expect(ok.status).toBe(200);
-      const refused = await fetch(`${listening}/v1/reports?access_token=${jwt}`);
-      expect([refused.status, refused.headers.get('www-authenticate')]).toEqual([400, `Bearer realm="${JWT_API}", error="invalid_request", error_description="The request is malformed"`]);
-    } finally {
-      child.kill('SIGTERM');
-    }
   });
 });

@@ -8,6 +8,11 @@
 //   --audience ID          this API's resource identifier at Tessera [API_AUDIENCE]     default https://reports.example.com
 //   --host, --port         where to listen                           [HOST, PORT]       default 127.0.0.1:4000
 //   --client-id/-secret    credentials for introspecting opaque tokens [INTROSPECTION_CLIENT_ID/_SECRET]
+//   --check-jwts           also introspect JWTs, so a JWT revoked at Tessera is refused within
+//                          --cache-max-age seconds (guard option introspection.checkJwts; needs the credentials)
+//   --cache-max-age S      how long an introspection answer is cached (introspection.cacheMaxAge)  default 0
+//   --jwks-min-age S       the least time the JWKS is cached, whatever the server's max-age (jwks.minAge)
+//                          default 60; lower it only for a server that rotates keys faster (tests)
 //   --no-guard             serve /v1/reports unprotected (benchmark baseline only)
 //   --ssf-client-id/-secret  a client allowed Tessera's SSF audience with scope ssf: subscribe to CAEP events
 //                          (device non-compliant, session revoked) and refuse the affected tokens at once
@@ -28,6 +33,9 @@ const { values } = parseArgs({
     port: { type: 'string', default: process.env.PORT ?? '4000' },
     'client-id': { type: 'string', default: process.env.INTROSPECTION_CLIENT_ID },
     'client-secret': { type: 'string', default: process.env.INTROSPECTION_CLIENT_SECRET },
+    'check-jwts': { type: 'boolean', default: false },
+    'cache-max-age': { type: 'string' },
+    'jwks-min-age': { type: 'string' },
     'no-guard': { type: 'boolean', default: false },
     'ssf-client-id': { type: 'string', default: process.env.SSF_CLIENT_ID },
     'ssf-client-secret': { type: 'string', default: process.env.SSF_CLIENT_SECRET },
@@ -48,10 +56,17 @@ let guard;
 if (!values['no-guard']) {
   const clientId = values['client-id'];
   const clientSecret = values['client-secret'];
+  if (values['check-jwts'] && !(clientId && clientSecret)) {
+    console.error('--check-jwts needs --client-id and --client-secret (introspection credentials)');
+    process.exit(2);
+  }
+  // undefined leaves the guard's default; a bad number is refused by createGuard with the option's name.
+  const seconds = (flag) => (values[flag] === undefined ? undefined : Number(values[flag]));
   guard = createGuard({
     issuer: values.issuer,
     audience: values.audience,
-    ...(clientId && clientSecret ? { introspection: { clientId, clientSecret } } : {}),
+    ...(clientId && clientSecret ? { introspection: { clientId, clientSecret, checkJwts: values['check-jwts'], cacheMaxAge: seconds('cache-max-age') } } : {}),
+    jwks: { minAge: seconds('jwks-min-age') },
     // Tessera's transmitter addresses each stream's SETs to the receiver's client id.
     ...(useSsf ? { ssf: { audience: ssfClientId, getAccessToken: getSsfToken } } : {}),
     onEvent: (event, detail) => {
