@@ -63,6 +63,17 @@ const call = (api: Started<ApiInfo>, accessToken: string) =>
 
 const kidOf = (jwt: string) => (JSON.parse(Buffer.from(jwt.split('.')[0]!, 'base64url').toString()) as { kid: string }).kid;
 
+/** The process's first stdout line is a log line from before it listens: wait for its metadata. */
+async function listening(server: Started<unknown>): Promise<void> {
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
+    if (server.child.exitCode !== null) break;
+    const res = await fetch(`${issuer}/.well-known/oauth-authorization-server`).catch(() => undefined);
+    if (res?.status === 200) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`tessera start did not come up (exit code ${server.child.exitCode})\n${server.stderr()}`);
+}
+
 async function startApi(audience: string, ...flags: string[]): Promise<Started<ApiInfo>> {
   const api = await startNode<ApiInfo>(API, ['--issuer', issuer, '--audience', audience, '--port', '0', ...flags]);
   apis.push(api);
@@ -78,14 +89,25 @@ describe.runIf(built)('three processes: tessera start (SQLite), the example API,
     dir = mkdtempSync(join(tmpdir(), 'tessera-e2e-api-'));
     // Fast key timings so two rotations fit in seconds; publishAhead ≥ the JWKS max-age, as the config requires.
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ keys: { jwksCacheMaxAge: 1, publishAhead: 1, tickInterval: 1 } }));
-    const port = await freePort();
-    issuer = `http://127.0.0.1:${port}`;
     await cli('resources', 'create', '--id', JWT_API, '--format', 'jwt', '--scopes', 'reports:read', '--ttl', '10m');
     await cli('resources', 'create', '--id', OPAQUE_API, '--format', 'opaque', '--scopes', 'reports:read', '--ttl', '10m');
     svc = JSON.parse(await cli('clients', 'create', '--name', 'svc', '--grant-types', 'client_credentials', '--scope', 'reports:read',
       '--resource', JWT_API, '--resource', OPAQUE_API, '--json')) as Client;
     introspector = JSON.parse(await cli('clients', 'create', '--name', 'reports-api', '--resource', JWT_API, '--resource', OPAQUE_API, '--json')) as Client;
-    tessera = await startNode(CLI, ['start', '--dev', '--port', String(port), '--issuer', issuer, '--data', dir, '--config', join(dir, 'config.json')]);
+    // The port is free when chosen, but another test may bind it before Tessera does (it listens only
+    // after creating its keys): then try another.
+    for (let attempt = 1; ; attempt++) {
+      const port = await freePort();
+      issuer = `http://127.0.0.1:${port}`;
+      tessera = await startNode(CLI, ['start', '--dev', '--port', String(port), '--issuer', issuer, '--data', dir, '--config', join(dir, 'config.json')]);
+      try {
+        await listening(tessera);
+        break;
+      } catch (error) {
+        await tessera.stop();
+        if (attempt === 3 || !tessera.stderr().includes('EADDRINUSE')) throw error;
+      }
+    }
     const credentials = ['--client-id', introspector.client_id, '--client-secret', introspector.client_secret];
     [jwtApi, checkingApi, opaqueApi] = await Promise.all([
       startApi(JWT_API, '--jwks-min-age', '1'),

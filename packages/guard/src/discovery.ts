@@ -35,7 +35,12 @@ export async function discover(issuer: string, fetchImpl: FetchLike, timeoutMs: 
     }
     if (res.status !== 200 || !isPlainObject(res.body)) throw new UpstreamError(`${url}: answered ${res.status}`, res.status);
     const doc = res.body;
-    if (doc.issuer !== issuer) throw new UpstreamError(`${url}: metadata issuer does not match the configured issuer (RFC 8414 §3.3)`);
+    if (doc.issuer !== issuer) {
+      // Both values are public; quoted as JSON so a hostile document cannot forge log lines. The usual
+      // cause is a spelling difference (http://localhost:3000 vs http://127.0.0.1:3000, a trailing slash).
+      const found = typeof doc.issuer === 'string' ? JSON.stringify(doc.issuer.slice(0, 200)) : 'none';
+      throw new UpstreamError(`${url}: metadata issuer ${found} differs from the configured issuer ${JSON.stringify(issuer)} (RFC 8414 §3.3: must be identical)`);
+    }
     const metadata: ServerMetadata = { issuer };
     if (doc.jwks_uri !== undefined) metadata.jwks_uri = checkedUrl(doc.jwks_uri, 'jwks_uri', issuer);
     if (doc.introspection_endpoint !== undefined) {

@@ -13,6 +13,12 @@ export interface RequestLike {
   url?: string;
   /** `http` or `https` as the client reached this server (adapters pass the framework's value); for DPoP `htu`. */
   protocol?: string;
+  /**
+   * Node's `req.rawHeaders`, when `headers` is Node's `req.headers`: Node keeps only the first of
+   * repeated `Authorization` headers there, so without this a request with two credentials is judged
+   * by the first instead of being refused (RFC 6750 §3.1). When given, `Authorization` is read from it.
+   */
+  rawHeaders?: readonly string[];
 }
 
 /** The credential of a request: the token and the scheme it came with. */
@@ -34,6 +40,20 @@ function headerOf(headers: HeaderBag, name: string, capitalised: string): string
 
 function authorizationHeader(headers: HeaderBag): string | readonly string[] | undefined {
   return headerOf(headers, 'authorization', 'Authorization');
+}
+
+/**
+ * Node merges repeated headers, and drops repeated `Authorization` ones: count them in rawHeaders so
+ * two credentials are refused (RFC 6750 §3.1) rather than one silently chosen.
+ */
+export function authorizationHeaders(rawHeaders: readonly string[] | undefined, parsed: string | undefined): string | string[] | undefined {
+  if (rawHeaders === undefined) return parsed;
+  let values: string[] | undefined;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    if (name.length === 13 && name.toLowerCase() === 'authorization') (values ??= []).push(rawHeaders[i + 1]!);
+  }
+  return values === undefined ? undefined : values.length === 1 ? values[0] : values;
 }
 
 /**
@@ -79,7 +99,7 @@ export function extractBearer(request: RequestLike, maxLength: number): string {
  */
 export function extractCredentials(request: RequestLike, maxLength: number, dpop: boolean): Credentials {
   if (queryCarriesToken(request.url)) throw new GuardError('invalid_request', 'access_token in the query string');
-  const header = authorizationHeader(request.headers);
+  const header = request.rawHeaders === undefined ? authorizationHeader(request.headers) : authorizationHeaders(request.rawHeaders, undefined);
   if (header === undefined || header === '') throw new GuardError(undefined, 'no Authorization header');
   if (typeof header !== 'string') {
     if (header.length !== 1) throw new GuardError('invalid_request', 'several Authorization headers');

@@ -256,13 +256,15 @@ export function createGuard(options: GuardOptions): Guard {
 function lazyMetadata(o: ResolvedOptions): () => Promise<ServerMetadata> {
   let pending: Promise<ServerMetadata> | undefined;
   let failedAt = Number.NEGATIVE_INFINITY;
+  let failure = '';
   return () => {
     if (pending !== undefined) return pending;
-    if (o.now() - failedAt < 1000) return Promise.reject(new UpstreamError('metadata unavailable (recent failure)'));
+    if (o.now() - failedAt < 1000) return Promise.reject(new UpstreamError(`metadata unavailable (recent failure: ${failure})`));
     pending = discover(o.issuer, o.fetch, o.timeoutMs);
-    pending.catch(() => {
+    pending.catch((error: unknown) => {
       pending = undefined;
       failedAt = o.now();
+      failure = (error as Error).message;
     });
     return pending;
   };

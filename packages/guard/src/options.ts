@@ -17,7 +17,7 @@ export interface GuardOptions {
   audience: string;
   /** `realm` of the WWW-Authenticate challenge. Default: the audience. */
   realm?: string;
-  /** JWS algorithms accepted (allow-list, RFC 8725 §3.1). Default: ES256, PS256, EdDSA, Ed25519. */
+  /** JWS algorithms accepted (allow-list, RFC 8725 §3.1): ES256, EdDSA, RS256. Default: ES256, EdDSA. */
   algorithms?: readonly JwsAlgorithm[];
   /** Leeway for exp/nbf/iat. Default 10 s (FAPI 2.0: accept iat/nbf up to 10 s in the future). Max 300. */
   clockTolerance?: number;

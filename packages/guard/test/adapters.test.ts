@@ -1,6 +1,8 @@
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createGuard, expressGuard, fastifyGuard, honoGuard, type AuthResult, type Guard, type HonoLikeContext } from '../src/index.js';
+import { createGuard, errorResponse, expressGuard, fastifyGuard, honoGuard, type AuthResult, type Guard, type HonoLikeContext } from '../src/index.js';
 import { accessClaims, AUDIENCE, FakeAs, ISSUER, makeKey, NOW, signToken, type TestKey } from './helpers.js';
 
 let key: TestKey;
@@ -127,5 +129,51 @@ describe('Hono middleware (structural Hono context)', () => {
     expect(called).toBe(false);
     expect(res?.status).toBe(401);
     expect(res?.headers.get('www-authenticate')).toBe('Bearer realm="reports", DPoP realm="reports", algs="ES256 EdDSA RS256 PS256"');
+  });
+});
+
+describe('plain node:http with guard.verify (the README snippet, a real server)', () => {
+  /** One request to a node:http server that guards as the README shows; `headers` may repeat a field (array). */
+  async function exchange(headers: OutgoingHttpHeaders, path = '/v1/reports'): Promise<{ status: number; headers: IncomingHttpHeaders; body: unknown }> {
+    const requirements = guard.prepare({ scopes: ['reports:read'] });
+    const server = createServer(async (req, res) => {
+      try {
+        const auth = await guard.verify({ headers: req.headers, rawHeaders: req.rawHeaders, method: req.method, url: req.url, protocol: 'http' }, requirements);
+        res.end(JSON.stringify({ for: auth.subject }));
+      } catch (error) {
+        const { status, headers: answer, body } = errorResponse(guard, error);
+        res.writeHead(status, answer).end(JSON.stringify(body));
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      return await new Promise((resolve, reject) => {
+        httpRequest({ host: '127.0.0.1', port, path, headers }, (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: JSON.parse(text) }));
+        }).on('error', reject).end();
+      });
+    } finally {
+      server.close();
+    }
+  }
+
+  it('admits a valid token', async () => {
+    const res = await exchange({ authorization: `Bearer ${good}` });
+    expect([res.status, res.body]).toEqual([200, { for: 'user-1' }]);
+  });
+
+  it('refuses two Authorization headers with 400 invalid_request, though req.headers keeps only the first (RFC 6750 §3.1)', async () => {
+    // An array sends the field twice; Node's types allow only one Authorization value.
+    const res = await exchange({ authorization: [`Bearer ${good}`, 'Bearer forged'] } as unknown as OutgoingHttpHeaders);
+    expect([res.status, res.body]).toEqual([400, { error: 'invalid_request', error_description: 'The request is malformed' }]);
+    expect(res.headers['www-authenticate']).toBe('Bearer realm="reports", error="invalid_request", error_description="The request is malformed"');
+  });
+
+  it('answers 401 with a bare challenge and an empty JSON object without credentials', async () => {
+    const res = await exchange({});
+    expect([res.status, res.body, res.headers['cache-control']]).toEqual([401, {}, 'no-store']);
   });
 });

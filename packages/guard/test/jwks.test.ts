@@ -147,6 +147,16 @@ describe('JWKS cache and key rotation (OIDC Core §10.1.1, C-69)', () => {
     expect(as.calls.jwks).toBe(0);
   });
 
+  it('names both issuers when they differ, also in the refusals of the next second, so the misspelling shows', async () => {
+    const key = await makeKey('k1', 'ES256');
+    const as = new FakeAs([key]);
+    as.metadataIssuer = 'http://127.0.0.1:3000';
+    const guard = createGuard({ issuer: ISSUER, audience: AUDIENCE, fetch: as.fetch, now: clock().now });
+    const both = `metadata issuer "http://127.0.0.1:3000" differs from the configured issuer "${ISSUER}"`;
+    await expect(guard.ready()).rejects.toThrow(both);
+    await expect(guard.verifyToken(await signToken(key))).rejects.toMatchObject({ status: 503, reason: expect.stringContaining(both) });
+  });
+
   it('answers 503 temporarily_unavailable when the JWKS cannot be fetched, and does not retry within a second', async () => {
     const key = await makeKey('k1', 'ES256');
     const as = new FakeAs([key]);

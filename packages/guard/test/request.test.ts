@@ -36,6 +36,14 @@ describe('credentials in the request (RFC 6750 §2, §3.1)', () => {
     expect([error.status, error.code]).toEqual([400, 'invalid_request']);
   });
 
+  it('reads Authorization from rawHeaders when given: a repeat Node dropped from headers is refused', async () => {
+    const rawHeaders = ['Host', 'api', 'Authorization', 'Bearer a', 'authorization', 'Bearer b'];
+    const error = await refusal({ headers: { authorization: 'Bearer a' }, rawHeaders });
+    expect([error.status, error.code, error.reason]).toEqual([400, 'invalid_request', 'several Authorization headers']);
+    const single = await refusal({ headers: {}, rawHeaders: ['AUTHORIZATION', 'Bearer tat_abc'] });
+    expect([single.status, single.reason]).toEqual([401, 'opaque token and no introspection configured']);
+  });
+
   it('refuses two credentials in one header (Fetch Headers joins them with a comma)', async () => {
     const headers = new Headers();
     headers.append('authorization', 'Bearer a');

@@ -1,7 +1,8 @@
 import type { Guard } from '../guard.js';
 import type { Requirements } from '../requirements.js';
 import type { AuthResult } from '../result.js';
-import { authorizationHeaders, errorResponse } from './response.js';
+import { authorizationHeaders } from '../extract.js';
+import { errorResponse } from './response.js';
 
 /** The parts of an Express request the middleware uses (no dependency on express). */
 export interface ExpressLikeRequest {

@@ -2,7 +2,8 @@ import type { FastifyPluginCallback, FastifyReply, FastifyRequest, onRequestHook
 import type { Guard } from '../guard.js';
 import type { Requirements } from '../requirements.js';
 import type { AuthResult } from '../result.js';
-import { authorizationHeaders, errorResponse } from './response.js';
+import { authorizationHeaders } from '../extract.js';
+import { errorResponse } from './response.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

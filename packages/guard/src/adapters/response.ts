@@ -24,17 +24,3 @@ export function errorResponse(guard: Guard, error: unknown): ErrorResponse {
   if (refusal.params.nonce !== undefined) headers['dpop-nonce'] = refusal.params.nonce;
   return { status: refusal.status, headers, body: refusal.toJSON() };
 }
-
-/**
- * Node merges repeated headers, and drops repeated `Authorization` ones: count them in rawHeaders so
- * two credentials are refused (RFC 6750 §3.1) rather than one silently chosen.
- */
-export function authorizationHeaders(rawHeaders: readonly string[] | undefined, parsed: string | undefined): string | string[] | undefined {
-  if (rawHeaders === undefined) return parsed;
-  let values: string[] | undefined;
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i]!;
-    if (name.length === 13 && name.toLowerCase() === 'authorization') (values ??= []).push(rawHeaders[i + 1]!);
-  }
-  return values === undefined ? undefined : values.length === 1 ? values[0] : values;
-}
