@@ -39,12 +39,14 @@ async function cli(...args: string[]): Promise<string> {
   return stdout;
 }
 
+const tokenRequest = (client: Client, resource: string) => fetch(`${issuer}/token`, {
+  method: 'POST',
+  headers: { authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}` },
+  body: new URLSearchParams({ grant_type: 'client_credentials', resource, scope: 'reports:read' }),
+});
+
 async function token(resource: string): Promise<string> {
-  const res = await fetch(`${issuer}/token`, {
-    method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${svc.client_id}:${svc.client_secret}`).toString('base64')}` },
-    body: new URLSearchParams({ grant_type: 'client_credentials', resource, scope: 'reports:read' }),
-  });
+  const res = await tokenRequest(svc, resource);
   expect(res.status).toBe(200);
   return ((await res.json()) as { access_token: string }).access_token;
 }
@@ -93,7 +95,7 @@ describe.runIf(built)('three processes: tessera start (SQLite), the example API,
     await cli('resources', 'create', '--id', OPAQUE_API, '--format', 'opaque', '--scopes', 'reports:read', '--ttl', '10m');
     svc = JSON.parse(await cli('clients', 'create', '--name', 'svc', '--grant-types', 'client_credentials', '--scope', 'reports:read',
       '--resource', JWT_API, '--resource', OPAQUE_API, '--json')) as Client;
-    introspector = JSON.parse(await cli('clients', 'create', '--name', 'reports-api', '--resource', JWT_API, '--resource', OPAQUE_API, '--json')) as Client;
+    introspector = JSON.parse(await cli('clients', 'create', '--name', 'reports-api', '--grant-types', 'none', '--resource', JWT_API, '--resource', OPAQUE_API, '--json')) as Client;
     // The port is free when chosen, but another test may bind it before Tessera does (it listens only
     // after creating its keys): then try another.
     for (let attempt = 1; ; attempt++) {
@@ -133,6 +135,11 @@ describe.runIf(built)('three processes: tessera start (SQLite), the example API,
     const [header, payload] = jwt.split('.');
     const forged = await call(jwtApi, `${header}.${payload}.${Buffer.alloc(64, 1).toString('base64url')}`);
     expect([forged.status, ((await forged.json()) as { error: string }).error]).toEqual([401, 'invalid_token']);
+  });
+
+  it('the API\'s own client (--grant-types none) introspects, but obtains no token itself (RFC 6749 §5.2)', async () => {
+    const res = await tokenRequest(introspector, OPAQUE_API);
+    expect([res.status, ((await res.json()) as { error: string }).error]).toEqual([400, 'unauthorized_client']);
   });
 
   it('an opaque token opens the API by introspection and is refused on the first request after its revocation', async () => {

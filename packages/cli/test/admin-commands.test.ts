@@ -27,6 +27,16 @@ describe('tessera clients / resources / keys on a data directory', { timeout: 90
     expect(list.stdout).not.toMatch(/secret/i);
   });
 
+  it('clients create --grant-types none (or an empty value) makes a client that gets no grant, not the default', async () => {
+    for (const value of ['none', '']) {
+      const r = await run('clients', 'create', '--name', 'introspector', '--grant-types', value, '--resource', API, '--json');
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ grant_types: [], resources: [API] });
+    }
+    const mixed = await run('clients', 'create', '--name', 'x', '--grant-types', 'none,client_credentials');
+    expect([mixed.code, mixed.stderr]).toEqual([2, expect.stringContaining('--grant-types none cannot be combined')]);
+  });
+
   it('refuses a client for an unregistered resource with a one-line reason (exit 1)', async () => {
     const r = await run('clients', 'create', '--name', 'x', '--resource', 'https://nowhere.example');
     expect(r.code).toBe(1);

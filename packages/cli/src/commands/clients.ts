@@ -10,7 +10,7 @@ const STORAGE_HELP = `storage (same as tessera start): --data DIR (TESSERA_DATA_
   --store sqlite|postgres (TESSERA_STORE), --database-url URL (TESSERA_DATABASE_URL),
   --config FILE (TESSERA_CONFIG: its store section)`;
 
-export const CLIENTS_USAGE = `usage: tessera clients create --name NAME [--grant-types client_credentials] [--scope "a b"]
+export const CLIENTS_USAGE = `usage: tessera clients create --name NAME [--grant-types client_credentials|none|…] [--scope "a b"]
                               [--resource URL]… [--auth-method client_secret_basic|client_secret_post|
                               private_key_jwt|none] [--jwks-file FILE] [--redirect-uri URL]…
                               [--post-logout-redirect-uri URL]… [--backchannel-logout-uri URL
@@ -20,6 +20,8 @@ export const CLIENTS_USAGE = `usage: tessera clients create --name NAME [--grant
        tessera clients delete CLIENT_ID [--json]
 
 create prints the client_id and the client_secret; the secret is shown ONCE (only its hash is stored).
+A client with a secret gets client_credentials unless --grant-types says otherwise; --grant-types none
+makes one that obtains no tokens, e.g. an API's own client that only introspects (RFC 7662).
 private_key_jwt clients give their public keys (a JWK Set) in --jwks-file; none is a public client
 (PKCE, no secret). Redirect and logout URIs use https (http only for 127.0.0.1 or [::1]).
 ${STORAGE_HELP}`;
@@ -87,6 +89,8 @@ async function create(argv: string[], io: Io): Promise<number> {
   if (values.help) return io.out(CLIENTS_USAGE), 0;
   const name = str(values, 'name', CLIENTS_USAGE, true);
   const grantTypes = words(values, 'grant-types');
+  const noGrants = values['grant-types'] !== undefined && (grantTypes.length === 0 || grantTypes.includes('none'));
+  if (noGrants && grantTypes.length > 1) throw new UsageError('--grant-types none cannot be combined with a grant type', CLIENTS_USAGE);
   const authMethod = (str(values, 'auth-method', CLIENTS_USAGE) ?? 'client_secret_basic') as AuthMethod;
   if (!AUTH_METHODS.includes(authMethod)) {
     throw new UsageError(`--auth-method must be one of ${AUTH_METHODS.join(', ')}, not "${authMethod}"`, CLIENTS_USAGE);
@@ -104,7 +108,8 @@ async function create(argv: string[], io: Io): Promise<number> {
   };
   const withSecret = authMethod === 'client_secret_basic' || authMethod === 'client_secret_post';
   // A public client gets no grant unless asked; a confidential one defaults to client_credentials.
-  const grants = grantTypes.length ? grantTypes : withSecret ? ['client_credentials'] : [];
+  // An explicitly empty --grant-types means none, never the default.
+  const grants = noGrants ? [] : grantTypes.length ? grantTypes : withSecret ? ['client_credentials'] : [];
   const jwks = jwksFile === undefined ? undefined : await readJwks(jwksFile);
   const { client, clientSecret } = await withStore(storeSettings(values, io.env, io.cwd), async (s) => {
     const admin = (await serverApi()).adminFor(s);
