@@ -159,6 +159,14 @@ describe('revocation (RFC 7009)', () => {
     }
   });
 
+  it('ignores a token_type_hint it does not know, or that names the wrong type, and revokes all the same (RFC 7009 §2.1, §2.2)', async () => {
+    for (const hint of ['id_token', 'bogus', 'refresh_token']) {
+      const token = await issue(OPAQUE_API);
+      expect((await post('/revoke', { token, token_type_hint: hint })).statusCode).toBe(200);
+      expect((await post('/introspect', { token })).body).toBe('{"active":false}');
+    }
+  });
+
   it('answers 200 for an already revoked token', async () => {
     const token = await issue(OPAQUE_API);
     expect((await post('/revoke', { token })).statusCode).toBe(200);

@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { RevocationStore, TokenStore } from '@tessera/store';
 import type { AuthenticateClient } from '../client-auth/index.js';
-import { temporarilyUnavailable, unsupportedTokenType } from '../errors.js';
+import { temporarilyUnavailable } from '../errors.js';
 import { NO_STORE_CORS } from '../http/headers.js';
 import type { PostEndpoint } from '../http/routes.js';
 import type { Families } from '../tokens/family.js';
@@ -19,14 +19,6 @@ import type { Step } from './steps.js';
 export interface RevokeContext extends EndpointContext {
   tokenValue?: string;
   token?: ActiveToken;
-}
-
-const HINTS = new Set(['access_token', 'refresh_token']);
-
-/** RFC 7009 §2.2.1: a hint naming a type we do not revoke is `unsupported_token_type`. */
-function checkTokenTypeHint(ctx: RevokeContext): void {
-  const hint = ctx.params.get('token_type_hint');
-  if (hint !== undefined && !HINTS.has(hint)) throw unsupportedTokenType(`token_type_hint "${hint.slice(0, 40)}" is not supported`);
 }
 
 /**
@@ -94,7 +86,8 @@ export function revocationEndpoint(deps: {
       rejectRepeatedParams,
       authenticateClientStep(deps.authenticate),
       requireTokenParam,
-      checkTokenTypeHint,
+      // token_type_hint is not read: every kind of token is searched (RFC 7009 §2.1), and an unknown
+      // hint "is ignored ... and does not influence the revocation response" (§2.2).
       findToken(deps.find),
       revokeOwnedToken(deps),
     ],
