@@ -44,6 +44,11 @@ export interface OAuthErrorOptions {
   cause?: unknown;
   /** Extra response headers (e.g. `WWW-Authenticate`, `DPoP-Nonce`, `Retry-After`). */
   headers?: Record<string, string>;
+  /**
+   * RFC 6750 §3.1: a request that carries no authentication information gets no error code or other
+   * error information: the challenge alone, and `{}` as the body. `code` still names it in logs.
+   */
+  bare?: boolean;
 }
 
 /** The one error type that may reach a client. Everything else becomes `server_error` at the edge. */
@@ -51,6 +56,7 @@ export class OAuthError extends Error {
   override readonly name = 'OAuthError';
   readonly detail: string | undefined;
   readonly headers: Record<string, string>;
+  readonly bare: boolean;
 
   constructor(
     readonly code: OAuthErrorCode,
@@ -61,11 +67,12 @@ export class OAuthError extends Error {
     super(description, { cause: options.cause });
     this.detail = options.detail;
     this.headers = options.headers ?? {};
+    this.bare = options.bare === true;
   }
 
-  /** The wire form (RFC 6749 §5.2). `detail` is deliberately absent. */
-  toJSON(): { error: OAuthErrorCode; error_description: string } {
-    return { error: this.code, error_description: this.description };
+  /** The wire form (RFC 6749 §5.2), `{}` when bare. `detail` is deliberately absent. */
+  toJSON(): { error: OAuthErrorCode; error_description: string } | Record<string, never> {
+    return this.bare ? {} : { error: this.code, error_description: this.description };
   }
 }
 

@@ -35,7 +35,7 @@ function presentedToken(request: FastifyRequest): { scheme: TokenScheme; value: 
     });
   }
   const header = request.headers.authorization;
-  if (header === undefined) throw new OAuthError('invalid_token', 401, 'an access token is required', { headers: { 'www-authenticate': challenge() } });
+  if (header === undefined) throw new OAuthError('invalid_token', 401, 'an access token is required', { headers: { 'www-authenticate': challenge() }, bare: true });
   const match = AUTHORIZATION.exec(header);
   if (match === null) {
     throw invalidRequest('the Authorization header must be "Bearer <token>" or "DPoP <token>" (RFC 6750 §2.1, RFC 9449 §7.1)', {

@@ -40,7 +40,7 @@ function presentedToken(request: FastifyRequest, realm: string): { scheme: Token
     });
   }
   const header = request.headers.authorization;
-  if (header === undefined) throw new OAuthError('invalid_token', 401, 'an access token is required', { headers: { 'www-authenticate': challenge(realm) } });
+  if (header === undefined) throw new OAuthError('invalid_token', 401, 'an access token is required', { headers: { 'www-authenticate': challenge(realm) }, bare: true });
   const match = AUTHORIZATION.exec(header);
   if (match === null) {
     throw invalidRequest('the Authorization header must be "Bearer <token>" or "DPoP <token>" (RFC 6750 §2.1, RFC 9449 §7.1)', {

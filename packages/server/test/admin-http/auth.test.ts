@@ -29,6 +29,7 @@ describe('admin API authentication (RFC 6750)', () => {
     expect(res.statusCode).toBe(401);
     expect(res.headers['www-authenticate']).toBe('Bearer realm="tessera-admin"');
     expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.json()).toEqual({}); // "SHOULD NOT include an error code or other error information"
   });
 
   it('RFC 6750 §3.1: an unknown token is 401 invalid_token', async () => {

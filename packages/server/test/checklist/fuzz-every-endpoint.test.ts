@@ -231,9 +231,15 @@ describe('checklist: no endpoint answers 500 to bad input', () => {
             if (surface.json && res.statusCode >= 400 && method !== 'HEAD' && type.startsWith('application/json')) {
               // The UEM webhook and the SSF push receiver answer like a SET recipient (RFC 8935 §2.3: `err`).
               const answer = res.json() as { error?: unknown; err?: unknown };
-              const error = base.startsWith('/signals/') || base === '/ssf/receiver' ? answer.err ?? answer.error : answer.error;
-              expect(typeof error, where).toBe('string');
-              expect(error as string, where).toMatch(ERROR_CODE);
+              const challenge = String(res.headers['www-authenticate'] ?? '');
+              if (res.statusCode === 401 && /^(?:Bearer|DPoP) /.test(challenge) && !challenge.includes('error=')) {
+                // RFC 6750 §3.1: no authentication information, no error code or other error information.
+                expect(answer, where).toEqual({});
+              } else {
+                const error = base.startsWith('/signals/') || base === '/ssf/receiver' ? answer.err ?? answer.error : answer.error;
+                expect(typeof error, where).toBe('string');
+                expect(error as string, where).toMatch(ERROR_CODE);
+              }
             }
             if (res.statusCode === 401 && (base === '/userinfo' || base.startsWith('/ssf/'))) {
               expect(res.headers['www-authenticate'], where).toBeTruthy();

@@ -48,6 +48,7 @@ describe('userinfo (OpenID Connect Core §5.3, RFC 6750)', () => {
     const res = await userinfo();
     expect(res.statusCode).toBe(401);
     expect(res.headers['www-authenticate']).toBe(`Bearer realm="${ISSUER}"`);
+    expect(res.json()).toEqual({}); // "SHOULD NOT include an error code or other error information"
   });
 
   it('RFC 6750 §3.1: an invalid, revoked or refresh token → 401 invalid_token in WWW-Authenticate', async () => {

@@ -33,8 +33,14 @@ describe('SSF transmitter: metadata and stream management (OpenID SSF 1.0 §7, �
   it('RFC 6750 §3.1: stream management without a token is 401 with a Bearer challenge', async () => {
     const res = await f.call('POST', '/ssf/streams', null, {});
     expect(res.status).toBe(401);
-    expect(res.headers['www-authenticate']).toMatch(/^Bearer /);
-    expect((res.json as Json).error).toBe('invalid_token');
+    expect(res.headers['www-authenticate']).toBe('Bearer realm="ssf"');
+    expect(res.json).toEqual({}); // no error code or other error information
+  });
+
+  it('RFC 6750 §3.1: a malformed Authorization header is 400 invalid_request, in the body and the challenge', async () => {
+    const res = await f.call('GET', '/ssf/streams', 'two words');
+    expect([res.status, (res.json as Json).error]).toEqual([400, 'invalid_request']);
+    expect(res.headers['www-authenticate']).toContain('error="invalid_request"');
   });
 
   it('RFC 6750 §3.1: a token of this server for another audience is invalid_token', async () => {
