@@ -57,7 +57,7 @@ export interface Parsed {
  * Strict parsing (node:util parseArgs): an unknown flag, a missing value or a stray positional is a
  * {@link UsageError} naming the problem, never a silent default.
  */
-export function parse(argv: string[], options: Options, usage: string, positionals: { min: number; max: number } = { min: 0, max: 0 }): Parsed {
+export function parse(argv: string[], options: Options, usage: string, positionals: { min: number; max: number; name?: string } = { min: 0, max: 0 }): Parsed {
   let parsed: Parsed;
   try {
     parsed = parseArgs({ args: argv, options: { ...HELP, ...options }, strict: true, allowPositionals: true }) as Parsed;
@@ -67,7 +67,7 @@ export function parse(argv: string[], options: Options, usage: string, positiona
   if (parsed.values.help) return parsed;
   const n = parsed.positionals.length;
   if (n > positionals.max) throw new UsageError(`unexpected argument "${parsed.positionals[positionals.max]}"`, usage);
-  if (n < positionals.min) throw new UsageError('missing argument', usage);
+  if (n < positionals.min) throw new UsageError(positionals.name === undefined ? 'missing argument' : `missing ${positionals.name}`, usage);
   return parsed;
 }
 

@@ -16,7 +16,7 @@ describe('tessera usage errors', { timeout: 90_000 }, () => {
     ['clients without a sub-command', ['clients'], /missing command/],
     ['clients create without --name', ['clients', 'create'], /missing required flag --name/],
     ['clients create with an empty --name', ['clients', 'create', '--name', ''], /--name must not be empty/],
-    ['clients delete without an id', ['clients', 'delete'], /missing argument/],
+    ['clients delete without an id', ['clients', 'delete'], /missing CLIENT_ID/],
     ['resources create with an unknown format', ['resources', 'create', '--id', 'https://api.example', '--format', 'xml'], /--format must be jwt or opaque/],
     ['resources create with a bad ttl', ['resources', 'create', '--id', 'https://api.example', '--format', 'jwt', '--ttl', '10x'], /--ttl "10x" is not a duration/],
     ['keys with an unknown sub-command', ['keys', 'burn'], /unknown keys command "burn"/],

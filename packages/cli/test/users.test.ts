@@ -71,7 +71,7 @@ describe('tessera users', { timeout: 60_000 }, () => {
     ['no username', ['users', 'create', '--password-stdin'], /missing required flag --username/],
     ['--email-verified without --email', ['users', 'create', '--username', 'dan', '--email-verified', '--password-stdin'], /--email-verified needs --email/],
     ['an unknown sub-command', ['users', 'frob'], /unknown users command "frob"/],
-    ['show without a user', ['users', 'show'], /missing argument/],
+    ['show without a user', ['users', 'show'], /missing USER \(id or username\)/],
     ['a bad --limit', ['users', 'list', '--limit', 'ten'], /--limit must be a number/],
     ['--limit 0', ['users', 'list', '--limit', '0'], /--limit must be a number from 1 to 500/],
     ['--limit 501', ['users', 'list', '--limit', '501'], /--limit must be a number from 1 to 500/],

@@ -159,7 +159,7 @@ async function list(argv: string[], io: Io): Promise<number> {
 }
 
 async function remove(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(argv, { ...STORAGE_FLAGS, ...JSON_FLAG }, CLIENTS_USAGE, { min: 1, max: 1 });
+  const { values, positionals } = parse(argv, { ...STORAGE_FLAGS, ...JSON_FLAG }, CLIENTS_USAGE, { min: 1, max: 1, name: 'CLIENT_ID' });
   if (values.help) return io.out(CLIENTS_USAGE), 0;
   const clientId = positionals[0]!;
   const file = readConfigFile(values, io.env, io.cwd);

@@ -182,7 +182,7 @@ async function deleteDevice(storage: Storage, id: string, values: Record<string,
 
 async function single(sub: 'show' | 'delete' | 'history' | 'tokens', argv: string[], io: Io): Promise<number> {
   const paged = sub === 'history' || sub === 'tokens';
-  const { values, positionals } = parse(argv, { ...STORAGE_FLAGS, ...JSON_FLAG, ...(paged && { limit: { type: 'string' } }) }, DEVICES_USAGE, { min: 1, max: 1 });
+  const { values, positionals } = parse(argv, { ...STORAGE_FLAGS, ...JSON_FLAG, ...(paged && { limit: { type: 'string' } }) }, DEVICES_USAGE, { min: 1, max: 1, name: 'ID (the device id)' });
   if (values.help) return io.out(DEVICES_USAGE), 0;
   const id = positionals[0]!;
   const asJson = values.json === true;

@@ -181,7 +181,7 @@ const logoutJson = (results: readonly DeliveryResult[] | undefined) =>
   results?.map((r) => ({ client_id: r.clientId, ...(r.sid !== undefined && { sid: r.sid }), delivered: r.delivered, outcome: r.outcome })) ?? null;
 
 async function single(sub: 'show' | 'disable' | 'enable', argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(argv, { ...STORAGE_FLAGS, ...JSON_FLAG, ...(sub === 'disable' && { issuer: { type: 'string' } }) }, USERS_USAGE, { min: 1, max: 1 });
+  const { values, positionals } = parse(argv, { ...STORAGE_FLAGS, ...JSON_FLAG, ...(sub === 'disable' && { issuer: { type: 'string' } }) }, USERS_USAGE, { min: 1, max: 1, name: 'USER (id or username)' });
   if (values.help) return io.out(USERS_USAGE), 0;
   const asJson = values.json === true;
   const who = positionals[0]!;
@@ -201,7 +201,7 @@ async function single(sub: 'show' | 'disable' | 'enable', argv: string[], io: Io
 }
 
 async function setPassword(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(argv, { ...STORAGE_FLAGS, ...JSON_FLAG, ...PASSWORD_FLAGS, 'keep-sessions': { type: 'boolean' }, issuer: { type: 'string' } }, USERS_USAGE, { min: 1, max: 1 });
+  const { values, positionals } = parse(argv, { ...STORAGE_FLAGS, ...JSON_FLAG, ...PASSWORD_FLAGS, 'keep-sessions': { type: 'boolean' }, issuer: { type: 'string' } }, USERS_USAGE, { min: 1, max: 1, name: 'USER (id or username)' });
   if (values.help) return io.out(USERS_USAGE), 0;
   const password = await readPassword(values, io);
   const { value: done, logout } = await endingSessions(values, io, async (users) => {
@@ -222,7 +222,7 @@ async function totp(argv: string[], io: Io): Promise<number> {
     const missing = action === undefined || action.startsWith('-');
     throw new UsageError(missing ? 'missing totp command (enrol, confirm or reset)' : `unknown totp command "${action}"`, USERS_USAGE);
   }
-  const { values, positionals } = parse(rest, { ...STORAGE_FLAGS, ...JSON_FLAG, ...(action === 'confirm' && { code: { type: 'string' } }) }, USERS_USAGE, { min: 1, max: 1 });
+  const { values, positionals } = parse(rest, { ...STORAGE_FLAGS, ...JSON_FLAG, ...(action === 'confirm' && { code: { type: 'string' } }) }, USERS_USAGE, { min: 1, max: 1, name: 'USER (id or username)' });
   if (values.help) return io.out(USERS_USAGE), 0;
   const code = action === 'confirm' ? str(values, 'code', USERS_USAGE, true) : undefined;
   const settings = storeSettings(values, io.env, io.cwd);
