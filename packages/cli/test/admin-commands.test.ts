@@ -37,6 +37,15 @@ describe('tessera clients / resources / keys on a data directory', { timeout: 90
     expect([mixed.code, mixed.stderr]).toEqual([2, expect.stringContaining('--grant-types none cannot be combined')]);
   });
 
+  it('warns on stderr about a scope none of the client\'s resources offers (it could never be granted), and still creates it', async () => {
+    const r = await run('clients', 'create', '--name', 'typo', '--scope', 'read reports:raed openid', '--resource', API, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('tessera: warning: scope "reports:raed" is offered by none of the client\'s resources, so no token can carry it (see tessera resources list)\n');
+    expect(JSON.parse(r.stdout)).toMatchObject({ scope: 'read reports:raed openid' });
+    const fine = await run('clients', 'create', '--name', 'fine', '--scope', 'read write', '--resource', API);
+    expect(fine.stderr).toBe('');
+  });
+
   it('refuses a client for an unregistered resource with a one-line reason (exit 1)', async () => {
     const r = await run('clients', 'create', '--name', 'x', '--resource', 'https://nowhere.example');
     expect(r.code).toBe(1);

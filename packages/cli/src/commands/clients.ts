@@ -26,6 +26,9 @@ private_key_jwt clients give their public keys (a JWK Set) in --jwks-file; none 
 (PKCE, no secret). Redirect and logout URIs use https (http only for 127.0.0.1 or [::1]).
 ${STORAGE_HELP}`;
 
+/** Scopes a client may hold without a resource that offers them (OpenID Connect Core §5.4, §11). */
+const SIGN_IN_SCOPES = new Set(['openid', 'profile', 'email', 'offline_access']);
+
 const CREATE_FLAGS = {
   ...STORAGE_FLAGS,
   ...JSON_FLAG,
@@ -111,12 +114,22 @@ async function create(argv: string[], io: Io): Promise<number> {
   // An explicitly empty --grant-types means none, never the default.
   const grants = noGrants ? [] : grantTypes.length ? grantTypes : withSecret ? ['client_credentials'] : [];
   const jwks = jwksFile === undefined ? undefined : await readJwks(jwksFile);
-  const { client, clientSecret } = await withStore(storeSettings(values, io.env, io.cwd), async (s) => {
+  const { client, clientSecret, offered } = await withStore(storeSettings(values, io.env, io.cwd), async (s) => {
     const admin = (await serverApi()).adminFor(s);
-    if (withSecret) return admin.createClient({ ...common, grantTypes: grants, authMethod });
-    const created = await admin.createClientWithoutSecret({ ...common, grantTypes: grants, authMethod, ...(jwks !== undefined && { jwks }) });
-    return { client: created, clientSecret: undefined };
+    const made = withSecret
+      ? await admin.createClient({ ...common, grantTypes: grants, authMethod })
+      : { client: await admin.createClientWithoutSecret({ ...common, grantTypes: grants, authMethod, ...(jwks !== undefined && { jwks }) }), clientSecret: undefined };
+    const resources = await Promise.all(made.client.resources.map((id) => s.resources.get(id)));
+    return { ...made, offered: new Set(resources.flatMap((r) => r?.scopes ?? [])) };
   });
+  // A scope no resource of the client offers can never be granted to it (only the OpenID Connect ones
+  // need no resource): said now, not at the first token request.
+  const unoffered = client.scopes.filter((scope) => !offered.has(scope) && !SIGN_IN_SCOPES.has(scope));
+  if (unoffered.length > 0) {
+    const one = unoffered.length === 1;
+    const names = unoffered.map((scope) => `"${scope}"`).join(', ');
+    io.err(`tessera: warning: ${one ? 'scope' : 'scopes'} ${names} ${one ? 'is' : 'are'} offered by none of the client's resources, so no token can carry ${one ? 'it' : 'them'} (see tessera resources list)`);
+  }
   if (values.json) {
     io.out(
       json({
