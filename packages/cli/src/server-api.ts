@@ -1,5 +1,6 @@
 // The one file that knows how @tessera/server is assembled, so the commands stay about the command line.
 import { configSchema, createAdmin, createEventBus, createTessera, startBackchannelLogout } from '@tessera/server';
+export { OIDC_SCOPES } from '@tessera/server';
 import type { Admin, DeliveryResult, Tessera, TesseraConfigInput, UserAdmin } from '@tessera/server';
 import { defaultFanoutConfig, openFanout, type Storage } from '@tessera/store';
 import { ConfigFileError } from './args.js';

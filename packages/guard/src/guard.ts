@@ -264,7 +264,7 @@ function lazyMetadata(o: ResolvedOptions): () => Promise<ServerMetadata> {
     pending.catch((error: unknown) => {
       pending = undefined;
       failedAt = o.now();
-      failure = (error as Error).message;
+      failure = error instanceof Error ? error.message : String(error);
     });
     return pending;
   };

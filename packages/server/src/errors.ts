@@ -98,6 +98,12 @@ export const expiredToken = factory('expired_token', 400, 'the device_code has e
 export const deviceAccessDenied = factory('access_denied', 400, 'the user denied the authorization request');
 export const unsupportedTokenType = factory('unsupported_token_type', 400, 'the token type is not supported');
 export const invalidToken = factory('invalid_token', 401, 'the access token is invalid');
+/**
+ * RFC 6750 §3.1: a request without any access token gets `challenge` (which names no error) and `{}`,
+ * no error code or other error information; `invalid_token` names it in logs only.
+ */
+export const noAccessToken = (challenge: string, description = 'an access token is required') =>
+  new OAuthError('invalid_token', 401, description, { headers: { 'www-authenticate': challenge }, bare: true });
 /** RFC 9449 §5, §7.1: the DPoP proof is missing, malformed, replayed or does not fit the request (400 at /token). */
 export const invalidDpopProof = factory('invalid_dpop_proof', 400, 'the DPoP proof is invalid');
 /** RFC 9449 §8: retry with a proof carrying the nonce from the `DPoP-Nonce` header (the caller adds it). */

@@ -39,6 +39,7 @@ export {
 } from './grants/index.js';
 export type { ClientAuthenticator, ClientAuthInput, PresentedCredentials } from './client-auth/index.js';
 export { PATHS } from './endpoints/discovery.js';
+export { OIDC_SCOPES } from './oidc/claims.js';
 export { INTERACTION_PATHS, COOKIES as INTERACTION_COOKIES, CODE_LIFETIME_SECONDS, type AuthorizationRequest } from './authorize/index.js';
 export { KeyManager, type KeyListing, type KeyManagerOptions } from './keys/index.js';
 export { StorageUnavailableError, markStorageFailures } from './storage/unavailable.js';

@@ -26,9 +26,6 @@ private_key_jwt clients give their public keys (a JWK Set) in --jwks-file; none 
 (PKCE, no secret). Redirect and logout URIs use https (http only for 127.0.0.1 or [::1]).
 ${STORAGE_HELP}`;
 
-/** Scopes a client may hold without a resource that offers them (OpenID Connect Core §5.4, §11). */
-const SIGN_IN_SCOPES = new Set(['openid', 'profile', 'email', 'offline_access']);
-
 const CREATE_FLAGS = {
   ...STORAGE_FLAGS,
   ...JSON_FLAG,
@@ -114,8 +111,9 @@ async function create(argv: string[], io: Io): Promise<number> {
   // An explicitly empty --grant-types means none, never the default.
   const grants = noGrants ? [] : grantTypes.length ? grantTypes : withSecret ? ['client_credentials'] : [];
   const jwks = jwksFile === undefined ? undefined : await readJwks(jwksFile);
+  const server = await serverApi();
   const { client, clientSecret, offered } = await withStore(storeSettings(values, io.env, io.cwd), async (s) => {
-    const admin = (await serverApi()).adminFor(s);
+    const admin = server.adminFor(s);
     const made = withSecret
       ? await admin.createClient({ ...common, grantTypes: grants, authMethod })
       : { client: await admin.createClientWithoutSecret({ ...common, grantTypes: grants, authMethod, ...(jwks !== undefined && { jwks }) }), clientSecret: undefined };
@@ -123,8 +121,8 @@ async function create(argv: string[], io: Io): Promise<number> {
     return { ...made, offered: new Set(resources.flatMap((r) => r?.scopes ?? [])) };
   });
   // A scope no resource of the client offers can never be granted to it (only the OpenID Connect ones
-  // need no resource): said now, not at the first token request.
-  const unoffered = client.scopes.filter((scope) => !offered.has(scope) && !SIGN_IN_SCOPES.has(scope));
+  // and offline_access need no resource): said now, not at the first token request.
+  const unoffered = client.scopes.filter((scope) => !offered.has(scope) && scope !== 'offline_access' && !server.OIDC_SCOPES.includes(scope));
   if (unoffered.length > 0) {
     const one = unoffered.length === 1;
     const names = unoffered.map((scope) => `"${scope}"`).join(', ');

@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { ClientRecord, UserRecord } from '@tessera/store';
 import { tokenChallenge } from '../dpop/challenge.js';
 import type { ResourceDpopCheck, TokenScheme } from '../dpop/index.js';
-import { invalidRequest, OAuthError } from '../errors.js';
+import { invalidRequest, noAccessToken, OAuthError } from '../errors.js';
 import type { ActiveToken, FindActiveToken } from '../tokens/inspect.js';
 import { ADMIN_SCOPES } from './config.js';
 
@@ -35,7 +35,7 @@ function presentedToken(request: FastifyRequest): { scheme: TokenScheme; value: 
     });
   }
   const header = request.headers.authorization;
-  if (header === undefined) throw new OAuthError('invalid_token', 401, 'an access token is required', { headers: { 'www-authenticate': challenge() }, bare: true });
+  if (header === undefined) throw noAccessToken(challenge());
   const match = AUTHORIZATION.exec(header);
   if (match === null) {
     throw invalidRequest('the Authorization header must be "Bearer <token>" or "DPoP <token>" (RFC 6750 §2.1, RFC 9449 §7.1)', {

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { UserStore } from '@tessera/store';
 import { tokenChallenge } from '../dpop/challenge.js';
 import type { ResourceDpopCheck, TokenScheme } from '../dpop/index.js';
-import { invalidRequest, methodNotAllowed, OAuthError } from '../errors.js';
+import { invalidRequest, methodNotAllowed, noAccessToken, OAuthError } from '../errors.js';
 import { FormParams } from '../http/form.js';
 import { CORS, JSON_NO_STORE_CORS } from '../http/headers.js';
 import { userinfoClaims } from '../oidc/claims.js';
@@ -40,7 +40,7 @@ function presentedToken(request: FastifyRequest, realm: string): { scheme: Token
     });
   }
   const header = request.headers.authorization;
-  if (header === undefined) throw new OAuthError('invalid_token', 401, 'an access token is required', { headers: { 'www-authenticate': challenge(realm) }, bare: true });
+  if (header === undefined) throw noAccessToken(challenge(realm));
   const match = AUTHORIZATION.exec(header);
   if (match === null) {
     throw invalidRequest('the Authorization header must be "Bearer <token>" or "DPoP <token>" (RFC 6750 §2.1, RFC 9449 §7.1)', {
